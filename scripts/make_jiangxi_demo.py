@@ -1,0 +1,305 @@
+"""Build the Jiangxi demo region shipped in src/gepkit/data/demo/jiangxi/ from data-raw/jiangxi/.
+
+Real data are copied or reshaped (boundaries → one units file; census → a population table;
+published GDP → a GDP table).  Layers that could not be obtained (precipitation, temperature,
+actual ET, NPP, rainfall erosivity, soil erodibility, hot days) are made here as *demo fields*:
+smooth, deterministic surfaces on the 0.05° grid of the MODIS land cover, shaped by the real
+terrain, latitude, longitude, land cover and NDVI and scaled to published provincial magnitudes.
+Every number used for that is a named constant below with its source and confidence tag.  The
+fields are labelled DEMO in their file names, GeoTIFF tags, the config and every output.
+
+Run from the repository root:  python scripts/make_jiangxi_demo.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+from rasterio.enums import Resampling
+from rasterio.features import rasterize
+from rasterio.warp import reproject
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data-raw" / "jiangxi"
+OUT = ROOT / "src" / "gepkit" / "data" / "demo" / "jiangxi"
+YEAR = 2020
+DEMO_TAG = "DEMO FIELD: illustrative, made by scripts/make_jiangxi_demo.py; not a measurement"
+
+# -- published magnitudes (jiangxi-facts.md; tags as there) ---------------------------------------
+PRECIP_MEAN_MM = 1675.0  # annual precipitation, long-term provincial mean, C1 [S]
+PRECIP_RANGE_MM = (1341.0, 1943.0)  # range across the province, C1/C2 [S]
+# Monthly shares (%): fixed so that Jan–Jun = 66.0 % (normal 1106.4 mm, C3 [S]) and Jun–Aug =
+# 34.4 % (normal 576.1 mm, C4 [S]); the split within those periods is a demo choice [D].
+PRECIP_MONTHLY_SHARE = (
+    np.array([4.0, 5.5, 9.5, 12.5, 15.0, 19.5, 8.2, 6.7, 5.3, 4.6, 5.0, 4.2]) / 100
+)
+TEMP_MEAN_C = 18.0  # annual mean temperature, C1 [S, weak]
+# Monthly normals (°C): January 6.1 and July 28.8 from C1 [S, weak]; summer mean 27.67 vs the
+# normal 27.6 of C4 [S]; the other months are a smooth interpolation [D].
+TEMP_MONTHLY_C = np.array([6.1, 8.2, 12.2, 18.0, 22.6, 25.9, 28.8, 28.3, 25.0, 19.6, 13.6, 8.1])
+TEMP_LAT_GRADIENT = (
+    0.5  # °C warmer per degree further south; gives 16.3–19.5 with the lapse rate [D]
+)
+LAPSE_RATE = 0.006  # °C per m of elevation, standard atmosphere [K]
+# Actual ET: long-term precipitation 1640 mm [K] minus total water resources 1565 亿 m³ [K] over
+# 166,900 km² (E24 [S]) gives ≈ 702 mm of evapotranspiration [D].
+ET_MEAN_MM = 1640.0 - 1565e8 / 166_900e6 * 1e3
+NPP_MEAN_GC = 639.3  # mean MODIS NPP of southern China 2000–2011, gC/m²/a, G2 [S]
+R_MEAN = (
+    8500.0  # rainfall erosivity, MJ·mm/(hm²·h·a): order of magnitude in the red-soil region [K]
+)
+R_EXPONENT = 1.6  # erosivity grows faster than rainfall (annual models use 1.5–1.7) [K]
+K_MEAN = 0.030  # soil erodibility of red soils, t·hm²·h/(hm²·MJ·mm) [K]
+HOT_DAY_TMAX_C = 26.0  # air conditioning on days with a maximum above 26 °C (catalogue §2.12) [K]
+DIURNAL_HALF_RANGE_C = 5.0  # mean daily maximum ≈ mean + 5 °C in Jiangxi [K]
+DAYS_IN_MONTH = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])  # 2020 is a leap year
+
+IGBP_WATER, IGBP_URBAN = 0, 13
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    units = build_units()
+    units.to_file(out / "units.geojson", driver="GeoJSON")
+    build_population().to_csv(out / "population_census2020.csv", index=False)
+    build_gdp().to_csv(out / "gdp_2020.csv", index=False)
+
+    with rasterio.open(RAW / "mcd12c1_2019_igbp_majority_0p05deg_jiangxi.tif") as src:
+        profile = src.profile
+        landcover = src.read(1)
+        lc_nodata = src.nodata
+    copy_raster(
+        RAW / "mcd12c1_2019_igbp_majority_0p05deg_jiangxi.tif",
+        out / "landcover_mcd12c1_2019_igbp.tif",
+    )
+    copy_raster(RAW / "ndvi_maximum_0p05deg_jiangxi.tif", out / "ndvi_maximum_bess.tif")
+    copy_raster(RAW / "cnmaps_sample_dem_0p2deg_jiangxi.tif", out / "dem_cnmaps_0p2deg.tif")
+
+    with rasterio.open(RAW / "ndvi_maximum_0p05deg_jiangxi.tif") as src:
+        ndvi = src.read(1).astype("float64")
+    elevation = dem_on(profile)
+    lon, lat = cell_centres(profile)
+    province = rasterize(
+        ((g, 1) for g in units[units["level"] == "province"].geometry),
+        out_shape=landcover.shape,
+        transform=profile["transform"],
+        fill=0,
+        dtype="uint8",
+    ).astype(bool)
+    water = landcover == IGBP_WATER
+    urban = landcover == IGBP_URBAN
+    valid = landcover != lc_nodata
+
+    fields = make_fields(lon, lat, elevation, ndvi, water, urban, province)
+    float_profile = {
+        **profile,
+        "dtype": "float32",
+        "nodata": np.nan,
+        "compress": "deflate",
+        "predictor": 3,
+        "tiled": False,
+    }
+    units_of = {
+        "precipitation_monthly": "mm",
+        "temperature_monthly": "degC",
+        "actual_et": "mm",
+        "npp": "gC/m^2",
+        "rainfall_erosivity": "MJ*mm/(hectare*h)",
+        "soil_erodibility": "t*hectare*h/(hectare*MJ*mm)",
+        "hot_days": "day",
+    }
+    stats = {}
+    for name, data in fields.items():
+        data = np.where(valid, data, np.nan)  # broadcasts over monthly bands
+        filename = f"demo_{name}.tif" if name == "soil_erodibility" else f"demo_{name}_{YEAR}.tif"
+        write_field(out / filename, data, float_profile, units_of[name])
+        inside = data[..., province]
+        stats[filename] = {
+            "mean": round(float(np.nanmean(inside)), 4),
+            "min": round(float(np.nanmin(inside)), 4),
+            "max": round(float(np.nanmax(inside)), 4),
+            "units": units_of[name],
+        }
+    (out / "demo_fields_stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+    print(json.dumps(stats, indent=2))
+
+
+# -- real data --------------------------------------------------------------------------------
+
+
+def build_units() -> gpd.GeoDataFrame:
+    """Province, 11 cities and 100 counties (Tianditu, official 6-digit codes) in one file."""
+    province = gpd.read_file(RAW / "jiangxi_province_tianditu.geojson")
+    cities = gpd.read_file(RAW / "jiangxi_cities_tianditu.geojson")
+    counties = gpd.read_file(RAW / "jiangxi_counties_tianditu.geojson")
+    frames = [
+        province.assign(code=province["adcode"].astype(str), parent_code="", level="province"),
+        cities.assign(
+            code=cities["adcode"].astype(str),
+            parent_code=cities["province_adcode"].astype(str),
+            level="city",
+        ),
+        counties.assign(
+            code=counties["adcode"].astype(str),
+            parent_code=counties["city_adcode"].astype(str),
+            level="county",
+        ),
+    ]
+    columns = ["code", "name", "parent_code", "level", "geometry"]
+    units = pd.concat([f[columns] for f in frames], ignore_index=True)
+    return gpd.GeoDataFrame(units, geometry="geometry", crs="EPSG:4326")
+
+
+def build_population() -> pd.DataFrame:
+    """7th census (2020) resident population for the province, cities and counties."""
+    census = pd.read_csv(RAW / "jiangxi_census2020_county.csv", dtype={"区划代码": str})
+    name = census["区县"].where(census["区县"] != census["市"], census["市"])
+    return pd.DataFrame(
+        {
+            "code": census["区划代码"],
+            "name": name,
+            "year": YEAR,
+            "population": census["人口数_合计"].astype("int64"),
+        }
+    )
+
+
+def build_gdp() -> pd.DataFrame:
+    gdp = pd.read_csv(RAW / "jiangxi_gdp_2020.csv", dtype={"code": str})
+    return gdp[["code", "name", "year", "gdp", "unit", "source", "confidence"]]
+
+
+def copy_raster(src_path: Path, dst_path: Path) -> None:
+    with rasterio.open(src_path) as src:
+        profile = {**src.profile, "compress": "deflate"}
+        data = src.read()
+        tags = src.tags()
+    with rasterio.open(dst_path, "w", **profile) as dst:
+        dst.write(data)
+        dst.update_tags(**tags, copied_from=f"data-raw/jiangxi/{src_path.name}")
+
+
+def dem_on(profile: dict) -> np.ndarray:
+    """The coarse DEM bilinearly resampled onto the 0.05° grid (for shaping demo fields)."""
+    with rasterio.open(RAW / "cnmaps_sample_dem_0p2deg_jiangxi.tif") as src:
+        out = np.full((profile["height"], profile["width"]), np.nan, dtype="float64")
+        reproject(
+            src.read(1).astype("float64"),
+            out,
+            src_transform=src.transform,
+            src_crs=src.crs,
+            dst_transform=profile["transform"],
+            dst_crs=profile["crs"],
+            resampling=Resampling.bilinear,
+            src_nodata=None,
+            dst_nodata=np.nan,
+        )
+    return out
+
+
+def cell_centres(profile: dict) -> tuple[np.ndarray, np.ndarray]:
+    t = profile["transform"]
+    cols = np.arange(profile["width"]) + 0.5
+    rows = np.arange(profile["height"]) + 0.5
+    lon = t.c + cols * t.a
+    lat = t.f + rows * t.e
+    return np.meshgrid(lon, lat)
+
+
+# -- demo fields ------------------------------------------------------------------------------
+
+
+def zscore(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    inside = values[mask]
+    return (values - np.nanmean(inside)) / np.nanstd(inside)
+
+
+def rescale_mean(values: np.ndarray, mask: np.ndarray, target: float) -> np.ndarray:
+    return values * (target / np.nanmean(values[mask]))
+
+
+def make_fields(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    elevation: np.ndarray,
+    ndvi: np.ndarray,
+    water: np.ndarray,
+    urban: np.ndarray,
+    province: np.ndarray,
+) -> dict[str, np.ndarray]:
+    elevation = np.where(np.isnan(elevation), np.nanmean(elevation[province]), elevation)
+    ndvi = np.where(np.isnan(ndvi), np.nanmean(ndvi[province]), ndvi)
+    mean_elevation = float(np.nanmean(elevation[province]))
+
+    # Precipitation: wetter to the east (Wuyi and Huaiyu mountains) and with altitude.
+    pattern = 0.7 * zscore(lon, province) + 0.3 * zscore(elevation, province)
+    low, high = PRECIP_RANGE_MM
+    spread = (high - low) / (
+        np.nanpercentile(pattern[province], 99.5) - np.nanpercentile(pattern[province], 0.5)
+    )
+    annual_p = np.clip(
+        PRECIP_MEAN_MM + spread * (pattern - np.nanmean(pattern[province])), low, high
+    )
+    annual_p = rescale_mean(annual_p, province, PRECIP_MEAN_MM)
+    precipitation = PRECIP_MONTHLY_SHARE[:, None, None] * annual_p[None]
+
+    # Temperature: warmer to the south, cooler with altitude.
+    annual_t = (
+        TEMP_MEAN_C
+        + TEMP_LAT_GRADIENT * (np.nanmean(lat[province]) - lat)
+        - LAPSE_RATE * (elevation - mean_elevation)
+    )
+    temperature = annual_t[None] + (TEMP_MONTHLY_C - TEMP_MONTHLY_C.mean())[:, None, None]
+
+    # Actual ET: more where vegetation is denser and warmer; open water evaporates freely.
+    et = (0.5 + 0.5 * ndvi) * (1.0 + 0.03 * (annual_t - TEMP_MEAN_C))
+    et = np.where(water, 1.3 * np.nanmean(et[province]), et)
+    et = np.where(urban, 0.6 * et, et)
+    et = rescale_mean(et, province, ET_MEAN_MM)
+
+    # NPP: follows NDVI and temperature; none over open water (MOD17 has fill values there).
+    npp = np.clip(ndvi, 0.05, None) ** 1.5 * (1.0 + 0.04 * (annual_t - TEMP_MEAN_C))
+    npp = np.where(urban, 0.4 * npp, npp)
+    npp = np.where(water, np.nan, npp)
+    npp = rescale_mean(npp, province & ~water, NPP_MEAN_GC)
+
+    erosivity = R_MEAN * (annual_p / PRECIP_MEAN_MM) ** R_EXPONENT
+    erodibility = K_MEAN * (1.0 + 0.15 * np.tanh((mean_elevation - elevation) / 300.0))
+
+    tmax = temperature + DIURNAL_HALF_RANGE_C
+    hot_share = np.clip((tmax - HOT_DAY_TMAX_C) / 4.0 + 0.5, 0.0, 1.0)
+    hot_days = (hot_share * DAYS_IN_MONTH[:, None, None]).sum(axis=0)
+
+    return {
+        "precipitation_monthly": precipitation,
+        "temperature_monthly": temperature,
+        "actual_et": et,
+        "npp": npp,
+        "rainfall_erosivity": erosivity,
+        "soil_erodibility": erodibility,
+        "hot_days": hot_days,
+    }
+
+
+def write_field(path: Path, data: np.ndarray, profile: dict, units: str) -> None:
+    data = data if data.ndim == 3 else data[None]
+    with rasterio.open(path, "w", **{**profile, "count": data.shape[0]}) as dst:
+        dst.write(data.astype("float32"))
+        dst.update_tags(gepkit_demo=DEMO_TAG, units=units)
+        for band in range(1, data.shape[0] + 1):
+            dst.set_band_unit(band, units)
+
+
+if __name__ == "__main__":
+    main()

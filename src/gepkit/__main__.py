@@ -1,0 +1,3 @@
+from gepkit.cli import main
+
+main()

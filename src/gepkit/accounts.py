@@ -1,0 +1,289 @@
+"""Account tables and headline indicators from the per-year results.
+
+* ``accounts``: one row per (year, unit, item): physical quantity and value;
+* ``components``: each item's valued parts with unit price, price record and source;
+* ``summary``: one row per (year, unit): GEP by class, area, population, per-km² and
+  per-capita GEP, and GDP and GEP/GDP where GDP is given;
+* ``extent`` (ecosystem area by type, table T1) and ``by_ecosystem`` (quantity and value of each
+  item by ecosystem type, table T6); ``gaps`` and ``checks`` for quality control.
+
+Values are linear in quantity (quantity × CNY per unit of quantity), so a parent's value is the
+sum of its children's values, exactly as its quantity is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gepkit.catalogue.items import CATEGORIES
+from gepkit.compute import YearResult
+from gepkit.errors import Problem
+from gepkit.plan import RunPlan
+from gepkit.valuation.prices import VALUE_UNIT, value_per_item_unit
+from gepkit.zones import NO_ECOSYSTEM
+
+#: Prices are applied as recorded for the accounting year (no index adjustment yet).
+PRICE_BASIS = "current"
+
+
+def _unit_columns(plan: RunPlan, codes: pd.Index | list[str]) -> pd.DataFrame:
+    frame = plan.hierarchy.frame.loc[list(codes)]
+    return pd.DataFrame(
+        {
+            "unit_code": list(codes),
+            "unit_name": frame["name"].to_numpy(),
+            "unit_level": frame["level"].to_numpy(),
+            "parent_code": frame["parent_code"].to_numpy(),
+        }
+    )
+
+
+def _flag(plan: RunPlan) -> str:
+    return "demo" if plan.demo else ""
+
+
+def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        units = _unit_columns(plan, result.unit_totals.index)
+        for item_id, item in result.items.items():
+            quantity = result.unit_totals[item_id].to_numpy()
+            per_unit = value_per_item_unit(result.priced[item_id])
+            rows.append(
+                units.assign(
+                    year=result.year,
+                    category=item.info.category,
+                    item=item_id,
+                    quantity=quantity,
+                    quantity_unit=item.info.quantity_unit,
+                    value=quantity * per_unit,
+                    value_unit=VALUE_UNIT,
+                    price_basis=PRICE_BASIS,
+                    data_flag=_flag(plan),
+                )
+            )
+    columns = [
+        "year",
+        "unit_code",
+        "unit_name",
+        "unit_level",
+        "parent_code",
+        "category",
+        "item",
+        "quantity",
+        "quantity_unit",
+        "value",
+        "value_unit",
+        "price_basis",
+        "data_flag",
+    ]
+    return pd.concat(rows, ignore_index=True)[columns]
+
+
+def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    rows = []
+    for result in results:
+        units = _unit_columns(plan, result.unit_totals.index)
+        for item_id, priced in result.priced.items():
+            quantity = result.unit_totals[item_id].to_numpy()
+            for p in priced:
+                c, record = p.component, p.component.price
+                component_quantity = quantity * c.per_item
+                rows.append(
+                    units[["unit_code", "unit_name", "unit_level"]].assign(
+                        year=result.year,
+                        item=item_id,
+                        component=c.id,
+                        component_name=c.name_en,
+                        component_name_zh=c.name_zh,
+                        quantity=component_quantity,
+                        quantity_unit=c.quantity_unit,
+                        derivation=c.derivation,
+                        unit_price=p.unit_price,
+                        price_unit=p.price_unit,
+                        price_id=f"{record.key}/{record.variant}",
+                        price_as_recorded=record.value,
+                        price_record_unit=record.unit,
+                        price_year=record.year,
+                        valuation_basis=record.basis,
+                        price_source=record.source,
+                        confidence=record.confidence,
+                        value=component_quantity * p.unit_price,
+                        value_unit=VALUE_UNIT,
+                        price_basis=PRICE_BASIS,
+                        data_flag=_flag(plan),
+                    )
+                )
+    frame = pd.concat(rows, ignore_index=True)
+    first = ["year", "unit_code", "unit_name", "unit_level", "item", "component"]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def unit_statistic(plan: RunPlan, name: str, year: int, warnings: list[Problem]) -> pd.Series:
+    """A statistic for every unit: given values, parents missing from the table summed from their
+    children (when all children are given); a given parent that disagrees with its children by
+    more than 1 % is kept and reported."""
+    frame = plan.statistics.get(name)
+    hierarchy = plan.hierarchy
+    values = pd.Series(np.nan, index=hierarchy.ordered(), dtype="float64")
+    if frame is None:
+        return values
+    rows = frame[(frame["year"] == year) | frame["year"].isna()]
+    given = rows.groupby("code")["value"].last()
+    values.loc[given.index] = given.to_numpy()
+    for depth in range(hierarchy.max_depth, -1, -1):
+        for code in hierarchy.frame.index[
+            (hierarchy.frame["depth"] == depth) & ~hierarchy.frame["is_leaf"]
+        ]:
+            children = values.loc[hierarchy.children(code)]
+            if children.isna().any():
+                continue
+            total = float(children.sum())
+            if np.isnan(values.at[code]):
+                values.at[code] = total
+            elif total and abs(values.at[code] - total) / total > 0.01:
+                warnings.append(
+                    Problem(
+                        where=f"statistics.{name}",
+                        field=code,
+                        message=f"{year}: the value given for {code} ({values.at[code]:.6g}) differs "
+                        f"from the sum of its sub-units ({total:.6g}) by "
+                        f"{abs(values.at[code] - total) / total:.1%}; the given value is used",
+                    )
+                )
+    return values
+
+
+def summary_table(
+    plan: RunPlan, results: list[YearResult], accounts: pd.DataFrame, warnings: list[Problem]
+) -> pd.DataFrame:
+    frames = []
+    categories_present = set(accounts["category"])
+    for result in results:
+        codes = result.unit_totals.index
+        year_rows = accounts[accounts["year"] == result.year]
+        by_class = year_rows.pivot_table(
+            index="unit_code", columns="category", values="value", aggfunc="sum"
+        ).reindex(codes)
+        summary = _unit_columns(plan, codes).assign(year=result.year)
+        for category in CATEGORIES:
+            summary[category] = (
+                by_class[category].to_numpy() if category in categories_present else np.nan
+            )
+        summary["gep"] = summary[list(CATEGORIES)].sum(axis=1, min_count=1)
+        summary["area_km2"] = plan.hierarchy.frame.loc[codes, "area_km2"].to_numpy()
+        summary["population"] = (
+            unit_statistic(plan, "population", result.year, warnings).loc[codes].to_numpy()
+        )
+        summary["gep_per_km2"] = summary["gep"] / summary["area_km2"]
+        summary["gep_per_capita"] = summary["gep"] / summary["population"]
+        if "gdp" in plan.statistics:
+            summary["gdp"] = (
+                unit_statistic(plan, "gdp", result.year, warnings).loc[codes].to_numpy()
+            )
+            summary["gep_gdp_ratio"] = summary["gep"] / summary["gdp"]
+        summary["data_flag"] = _flag(plan)
+        frames.append(summary)
+    frame = pd.concat(frames, ignore_index=True)
+    first = [
+        "year",
+        "unit_code",
+        "unit_name",
+        "unit_level",
+        "parent_code",
+        "gep",
+        *CATEGORIES,
+        "area_km2",
+        "population",
+        "gep_per_km2",
+        "gep_per_capita",
+    ]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def extent_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    """Ecosystem extent (T1): area by ecosystem type per unit (pixel counts × cell area)."""
+    classes = plan.catalogue.classes
+    frames = []
+    for result in results:
+        cells = result.by_ecosystem[result.by_ecosystem["variable"] == "cells"]
+        cells = cells[cells["quantity"] > 0]
+        area = cells["quantity"] * plan.grid.cell_area_m2 / 1e6
+        total = area.groupby(cells["unit_code"]).transform("sum")
+        frame = cells[["unit_code", "ecosystem_code"]].assign(
+            year=result.year,
+            ecosystem_name=[_eco_name(classes, c, "en") for c in cells["ecosystem_code"]],
+            ecosystem_name_zh=[_eco_name(classes, c, "zh") for c in cells["ecosystem_code"]],
+            level1_code=[
+                classes.level1(c) if c in classes else NO_ECOSYSTEM for c in cells["ecosystem_code"]
+            ],
+            area_km2=area,
+            share=area / total,
+        )
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out[
+        [
+            "year",
+            "unit_code",
+            "ecosystem_code",
+            "ecosystem_name",
+            "ecosystem_name_zh",
+            "level1_code",
+            "area_km2",
+            "share",
+        ]
+    ]
+
+
+def by_ecosystem_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    """Quantity and value of every item by ecosystem type per unit (T6)."""
+    classes = plan.catalogue.classes
+    frames = []
+    for result in results:
+        long = result.by_ecosystem[result.by_ecosystem["variable"] != "cells"]
+        long = long[long["quantity"] != 0]
+        per_unit = {k: value_per_item_unit(v) for k, v in result.priced.items()}
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": result.year,
+                    "unit_code": long["unit_code"].to_numpy(),
+                    "item": long["variable"].to_numpy(),
+                    "ecosystem_code": long["ecosystem_code"].to_numpy(),
+                    "ecosystem_name": [_eco_name(classes, c, "en") for c in long["ecosystem_code"]],
+                    "quantity": long["quantity"].to_numpy(),
+                    "quantity_unit": [result.items[k].info.quantity_unit for k in long["variable"]],
+                    "value": long["quantity"].to_numpy()
+                    * np.array([per_unit[k] for k in long["variable"]]),
+                    "value_unit": VALUE_UNIT,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def gaps_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    """Pixels per unit and item where an input was missing (not counted in the account)."""
+    frames = []
+    for result in results:
+        long = result.missing_cells.stack().rename("missing_cells").reset_index()
+        long.columns = ["unit_code", "item", "missing_cells"]
+        long = long[long["missing_cells"] > 0].assign(
+            year=result.year,
+            missing_km2=lambda f: f["missing_cells"] * plan.grid.cell_area_m2 / 1e6,
+        )
+        frames.append(long)
+    out = pd.concat(frames, ignore_index=True)
+    return out[["year", "unit_code", "item", "missing_cells", "missing_km2"]]
+
+
+def checks_table(results: list[YearResult]) -> pd.DataFrame:
+    return pd.DataFrame([c.row() for r in results for c in r.checks])
+
+
+def _eco_name(classes: object, code: int, lang: str) -> str:
+    if code == NO_ECOSYSTEM:
+        return "无土地覆盖数据" if lang == "zh" else "no land-cover data"
+    return classes.name(int(code), lang)  # type: ignore[attr-defined]

@@ -1,0 +1,189 @@
+"""The run configuration, read from ``gep.toml`` (documented in docs/configuration.md).
+
+The file says *what* to account (region, units, years, items, standard profile), *from what*
+(input layers, statistics, parameter tables, price book) and *how* (every open method choice as a
+named option).  Relative paths are resolved against the folder holding the config file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gepkit.catalogue.profiles import DEFAULT_PROFILE
+from gepkit.errors import ConfigError, Problem
+
+Resampling = Literal["auto", "nearest", "mode", "bilinear", "average", "cubic"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegionSpec(_Strict):
+    name: str
+    name_en: str = ""
+    code: str
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class RunSpec(_Strict):
+    years: list[int] = Field(min_length=1)
+    profile: str = DEFAULT_PROFILE
+    items: list[str] | None = None
+    """Items to compute; default: the profile's items that this gepkit version implements."""
+    demo: bool = False
+    """Marks every output as demo values (illustrative inputs, not an official account)."""
+    chunk: int = Field(default=2048, ge=64)
+    """Side of the square dask blocks, in cells."""
+
+
+class UnitsSpec(_Strict):
+    path: str
+    layer: str | None = None
+    code_field: str = "code"
+    name_field: str = "name"
+    parent_field: str = "parent_code"
+    level_field: str | None = "level"
+
+
+class GridSpec(_Strict):
+    crs: str = "china-albers"
+    resolution: float = Field(default=1000.0, gt=0)
+
+
+class LayerSpec(_Strict):
+    path: str | None = None
+    by_year: dict[int, str] | None = None
+    units: str | None = None
+    """Unit of the file's values; converted to the unit the models expect."""
+    band: int | None = Field(default=None, ge=1)
+    nodata: float | None = None
+    """Overrides (or supplies) the file's nodata value."""
+    scale: float = 1.0
+    offset: float = 0.0
+    resampling: Resampling = "auto"
+    crosswalk: str | None = None
+    """Land cover only: a shipped crosswalk name (``modis_igbp``) or a CSV path."""
+    demo: bool = False
+    source: str = ""
+
+    def path_for(self, year: int) -> str | None:
+        if self.by_year is not None:
+            return self.by_year.get(year)
+        return self.path.replace("{year}", str(year)) if self.path else None
+
+
+class StatisticSpec(_Strict):
+    path: str
+    code_field: str = "code"
+    value_field: str = "value"
+    year_field: str | None = None
+    units: str
+    demo: bool = False
+    source: str = ""
+
+
+class RecordOverride(_Strict):
+    """A user-supplied parameter value or price, which must say where it comes from."""
+
+    value: float
+    unit: str
+    source: str
+    year: int | None = None
+    confidence: Literal["V", "V*", "S", "K", "D"] = "V"
+    basis: str = ""
+
+
+class TablesSpec(_Strict):
+    ecosystem_classes: str | None = None
+    runoff_coefficients: str | None = None
+    rusle_c_factor: str | None = None
+    parameters: str | None = None
+    prices: str | None = None
+
+
+class RunConfig(_Strict):
+    region: RegionSpec
+    run: RunSpec
+    units: UnitsSpec
+    grid: GridSpec = GridSpec()
+    inputs: dict[str, LayerSpec] = Field(default_factory=dict)
+    statistics: dict[str, StatisticSpec] = Field(default_factory=dict)
+    tables: TablesSpec = TablesSpec()
+    parameters: dict[str, str | RecordOverride] = Field(default_factory=dict)
+    prices: dict[str, str | RecordOverride] = Field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    # Set by load_config, not by the file.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    source_path: Path | None = Field(default=None, exclude=True)
+
+    def resolve(self, path: str) -> Path:
+        candidate = Path(path).expanduser()
+        return candidate if candidate.is_absolute() else (self.base_dir / candidate)
+
+    def for_years(self, years: list[int] | None) -> RunConfig:
+        if not years:
+            return self
+        return self.model_copy(update={"run": self.run.model_copy(update={"years": list(years)})})
+
+    def resolved(self) -> dict[str, Any]:
+        """The configuration as a JSON-ready dict (for the manifest)."""
+        data = self.model_dump(mode="json")
+        data["config_file"] = str(self.source_path) if self.source_path else None
+        return data
+
+
+def load_config(path: Path) -> RunConfig:
+    """Read and validate ``gep.toml``; every problem is reported at once as :class:`ConfigError`."""
+    where = str(path)
+    if not path.is_file():
+        raise ConfigError(
+            Problem(
+                where=where,
+                message="config file not found",
+                hint="give the path of a gep.toml (see docs/configuration.md)",
+            )
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            Problem(where=where, message="is not UTF-8 text", hint="save the file as UTF-8")
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(Problem(where=where, message=f"is not valid TOML: {err}")) from err
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError([_problem_from(where, e) for e in err.errors()]) from err
+    return config.model_copy(
+        update={"base_dir": path.resolve().parent, "source_path": path.resolve()}
+    )
+
+
+def _problem_from(where: str, error: Any) -> Problem:
+    location = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        message = "is required but missing"
+    elif kind == "extra_forbidden":
+        message = "is not a known setting (misspelt?)"
+    else:
+        message = error["msg"]
+        if "input" in error and not isinstance(error["input"], dict):
+            message += f" (got {error['input']!r})"
+    return Problem(
+        where=where,
+        field=location,
+        message=message,
+        hint="see docs/configuration.md for every setting",
+    )

@@ -1,0 +1,1 @@
+"""Everything that touches files lives here: readers, alignment onto the grid, writers."""

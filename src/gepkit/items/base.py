@@ -1,0 +1,151 @@
+"""What every accounting item provides, and the context it computes in.
+
+An item turns input layers, table look-ups, parameters and options into a per-pixel physical
+quantity (extensive: per cell, 0 outside the item's ecosystem scope, NaN where an input is
+missing) and says how that quantity is valued: a list of components, each a physical quantity
+per unit of the item's quantity and a price record.  Building the result is lazy, so building it
+for every item and year before computing anything also validates tables, parameters and units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+import xarray as xr
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gepkit.catalogue.book import Catalogue, require_codes
+from gepkit.catalogue.items import ITEMS, ItemInfo
+from gepkit.catalogue.tables import EcosystemTable, Record
+from gepkit.errors import ConfigError, Problem
+from gepkit.grid import AccountingGrid
+from gepkit.models.lookup import in_codes
+
+
+class ItemOptions(BaseModel):
+    """Base of every item's options: unknown option names are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A valued part of an item (e.g. soil retention → avoided siltation)."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    quantity_unit: str
+    per_item: float
+    """Component quantity per unit of the item's quantity (e.g. m³ of sediment per t of soil)."""
+    derivation: str
+    """How ``per_item`` was obtained, with the parameters' values."""
+    price: Record
+
+
+@dataclass
+class ItemResult:
+    info: ItemInfo
+    method: str
+    quantity: xr.DataArray
+    components: list[Component]
+    options: dict[str, Any]
+    records: list[Record] = field(default_factory=list)
+    tables: dict[str, list[int]] = field(default_factory=dict)
+    """Per-ecosystem tables used, with the codes looked up."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ItemContext:
+    """Everything an item may use for one year of one run."""
+
+    grid: AccountingGrid
+    year: int
+    layers: Mapping[str, xr.DataArray]
+    ecosystem: xr.DataArray
+    present_codes: frozenset[int]
+    catalogue: Catalogue
+    item_options: Mapping[str, ItemOptions] = field(default_factory=dict)
+    """The resolved options of every item of the run (an item may follow another's basis)."""
+    used: list[Record] = field(default_factory=list)
+    tables_used: dict[str, list[int]] = field(default_factory=dict)
+
+    def fresh(self) -> ItemContext:
+        """The same context with empty usage records, for the next item."""
+        return replace(self, used=[], tables_used={})
+
+    def layer(self, name: str) -> xr.DataArray:
+        return self.layers[name]
+
+    def parameter(self, key: str) -> Record:
+        record = self.catalogue.parameter(key)
+        self.used.append(record)
+        return record
+
+    def price(self, key: str) -> Record:
+        record = self.catalogue.price(key)
+        self.used.append(record)
+        return record
+
+    def scope_codes(self, scope: Iterable[int]) -> set[int]:
+        """The ecosystem codes present in the region that fall within ``scope``."""
+        scope = list(scope)
+        return {c for c in self.present_codes if self.catalogue.classes.within(c, scope)}
+
+    def table(self, name: str, codes: set[int], item: str) -> EcosystemTable:
+        """A per-ecosystem table, checked to have a row for every code in ``codes``."""
+        table = self.catalogue.table(name)
+        require_codes(table, codes, item, self.catalogue.classes)
+        self.tables_used[name] = sorted(codes)
+        return table
+
+    def restrict(self, quantity: xr.DataArray, codes: set[int]) -> xr.DataArray:
+        """Keep ``quantity`` on pixels of the ``codes`` ecosystems; 0 elsewhere; NaN where the
+        ecosystem type itself is unknown."""
+        inside = in_codes(self.ecosystem, codes)
+        out = xr.where(inside, quantity, xr.where(self.ecosystem.isnull(), float("nan"), 0.0))
+        out.attrs = dict(quantity.attrs)
+        return out.rename(quantity.name)
+
+
+class Item:
+    """Base class of the accounting items (one subclass per item module)."""
+
+    id: ClassVar[str]
+    method: ClassVar[str]
+    Options: ClassVar[type[ItemOptions]] = ItemOptions
+
+    @property
+    def info(self) -> ItemInfo:
+        return ITEMS[self.id]
+
+    def options(self, raw: Mapping[str, Any] | None) -> ItemOptions:
+        try:
+            return self.Options.model_validate(dict(raw or {}))
+        except ValidationError as err:
+            raise ConfigError(
+                [
+                    Problem(
+                        where="config",
+                        field=f"options.{self.id}." + ".".join(str(p) for p in e["loc"]),
+                        message=(
+                            "is not an option of this item"
+                            if e["type"] == "extra_forbidden"
+                            else e["msg"]
+                        ),
+                        hint=f"options of {self.id}: {', '.join(self.Options.model_fields)}",
+                    )
+                    for e in err.errors()
+                ]
+            ) from err
+
+    def layers(self, options: ItemOptions, run_options: Mapping[str, ItemOptions]) -> list[str]:
+        """Input layers this item needs with these options (besides ``landcover``);
+        ``run_options`` holds the options of every item of the run."""
+        raise NotImplementedError
+
+    def compute(self, ctx: ItemContext, options: ItemOptions) -> ItemResult:
+        raise NotImplementedError

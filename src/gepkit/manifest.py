@@ -1,0 +1,242 @@
+"""The run manifest: what was computed, from what, how, and with which checks.
+
+Same inputs, parameters and gepkit version give the same accounts; the manifest records all
+three (SHA-256 of every input file and table, every option, every parameter and price record),
+so a reviewer can trace each number and re-run it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from gepkit import __version__
+from gepkit.catalogue.tables import FLAGGED_TAGS, Record
+from gepkit.compute import YearResult
+from gepkit.errors import Problem
+from gepkit.io.hashing import sha256_file
+from gepkit.plan import RunPlan
+
+DEMO_NOTICE = (
+    "DEMO ACCOUNT: several inputs are illustrative demo fields made by scripts/make_jiangxi_demo.py "
+    "from published provincial magnitudes (not measurements); the values are not an official "
+    "or a research GEP account of Jiangxi."
+)
+
+_PACKAGES = (
+    "numpy",
+    "pandas",
+    "xarray",
+    "dask",
+    "flox",
+    "numba",
+    "rasterio",
+    "pyproj",
+    "geopandas",
+    "shapely",
+    "pyogrio",
+    "pint",
+    "pydantic",
+)
+
+
+def build_manifest(
+    plan: RunPlan,
+    results: list[YearResult],
+    *,
+    warnings: list[Problem],
+    timings: dict[str, float],
+    command: str,
+    out_dir: Path,
+) -> dict[str, Any]:
+    records = _used_records(results)
+    return {
+        "gepkit_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "demo": _demo(plan),
+        "region": plan.config.region.model_dump(),
+        "years": plan.years,
+        "profile": {
+            "id": plan.profile.id,
+            "title": plan.profile.title,
+            "source": plan.profile.source,
+            "confidence": plan.profile.confidence,
+            "items": list(plan.profile.items),
+            "computed": list(plan.items),
+            "not_computed": plan.not_computed,
+            "note": "items of the profile that this gepkit version does not compute yet are "
+            "listed in not_computed; GEP in this run covers the computed items only",
+        },
+        "items": _items(results),
+        "inputs": {
+            "units": {"path": str(plan.units_path), "sha256": sha256_file(plan.units_path)},
+            "layers": {
+                f"{name}:{year}": source.describe()
+                for (name, year), source in sorted(plan.sources.items())
+            },
+            "derived_layers": plan.derived,
+            "layer_statistics": plan.layer_stats,
+            "landcover_pixels": {
+                str(y): {str(k): v for k, v in sorted(c.items())}
+                for y, c in plan.landcover_counts.items()
+            },
+            "crosswalk": {
+                "name": plan.crosswalk.name,
+                "path": str(plan.crosswalk.path),
+                "sha256": plan.crosswalk.sha256,
+            },
+            "statistics": {
+                name: {
+                    "path": str(plan.config.resolve(spec.path)),
+                    "sha256": sha256_file(plan.config.resolve(spec.path)),
+                    "units": spec.units,
+                    "demo": spec.demo,
+                    "source": spec.source,
+                }
+                for name, spec in plan.config.statistics.items()
+            },
+        },
+        "tables": plan.catalogue.describe(),
+        "to_be_confirmed": _flagged(records, results, plan),
+        "grid": plan.grid.describe(),
+        "units": {
+            **plan.hierarchy.describe(),
+            "rasterisation": "pixel centre in polygon (each pixel in at most one unit)",
+            "aggregation": "parents are the sum of their children (province = Σ cities = Σ counties)",
+        },
+        "checks": _checks(results),
+        "warnings": [str(w) for w in warnings],
+        "config": plan.config.resolved(),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "environment": _environment(),
+        "outputs": sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file()),
+    }
+
+
+def _demo(plan: RunPlan) -> dict[str, Any]:
+    layers = sorted({name for (name, _), s in plan.sources.items() if s.spec.demo})
+    stats = sorted(name for name, spec in plan.config.statistics.items() if spec.demo)
+    return {
+        "is_demo": plan.demo,
+        "notice": DEMO_NOTICE if plan.demo else "",
+        "demo_layers": layers,
+        "demo_statistics": stats,
+    }
+
+
+def _used_records(results: list[YearResult]) -> list[Record]:
+    seen: dict[tuple[str, str, str], Record] = {}
+    for result in results:
+        for item in result.items.values():
+            for record in item.records:
+                seen[(record.kind, record.key, record.variant)] = record
+    return list(seen.values())
+
+
+def _items(results: list[YearResult]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for result in results:
+        for item_id, item in result.items.items():
+            out[item_id] = {
+                "code": item.info.code,
+                "category": item.info.category,
+                "name_zh": item.info.name_zh,
+                "name_en": item.info.name_en,
+                "quantity_unit": item.info.quantity_unit,
+                "method": item.method,
+                "options": item.options,
+                "parameters_and_prices": [r.describe() for r in item.records],
+                "tables": item.tables,
+                "components": [
+                    {
+                        "id": p.component.id,
+                        "name": p.component.name_en,
+                        "quantity_unit": p.component.quantity_unit,
+                        "per_item": p.component.per_item,
+                        "derivation": p.component.derivation,
+                        "unit_price": p.unit_price,
+                        "price_unit": p.price_unit,
+                        "price": f"{p.component.price.key}/{p.component.price.variant}",
+                    }
+                    for p in result.priced[item_id]
+                ],
+            }
+    return out
+
+
+def _flagged(
+    records: list[Record], results: list[YearResult], plan: RunPlan
+) -> list[dict[str, Any]]:
+    """Every value used whose confidence is [S], [K] or [D]: to be confirmed before official use."""
+    flagged: list[dict[str, Any]] = [
+        {
+            "what": f"{r.kind} {r.key}/{r.variant}",
+            "value": r.value,
+            "unit": r.unit,
+            "confidence": r.confidence,
+            "source": r.source,
+        }
+        for r in records
+        if r.flagged
+    ]
+    seen: set[tuple[str, int]] = set()
+    for result in results:
+        for item in result.items.values():
+            for name, codes in item.tables.items():
+                table = plan.catalogue.table(name)
+                for code in table.flagged_codes(codes):
+                    if (name, code) in seen:
+                        continue
+                    seen.add((name, code))
+                    row = table.frame.loc[code]
+                    flagged.append(
+                        {
+                            "what": f"table {name}, ecosystem {code} "
+                            f"({plan.catalogue.classes.name(code)})",
+                            "value": row.get("value", row.get("rule")),
+                            "unit": row.get("unit", ""),
+                            "confidence": row["confidence"],
+                            "source": row["source"],
+                        }
+                    )
+    if plan.profile.confidence in FLAGGED_TAGS:
+        flagged.append(
+            {
+                "what": f"profile {plan.profile.id} item list",
+                "value": None,
+                "unit": "",
+                "confidence": plan.profile.confidence,
+                "source": plan.profile.source,
+            }
+        )
+    return flagged
+
+
+def _checks(results: list[YearResult]) -> dict[str, Any]:
+    checks = [c for r in results for c in r.checks]
+    by_kind: dict[str, dict[str, int]] = {}
+    for c in checks:
+        entry = by_kind.setdefault(c.check, {"passed": 0, "failed": 0})
+        entry["passed" if c.passed else "failed"] += 1
+    return {"summary": by_kind, "details": "checks.csv"}
+
+
+def _environment() -> dict[str, Any]:
+    versions: dict[str, str] = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    try:
+        import rasterio
+
+        versions["gdal"] = rasterio.__gdal_version__
+    except ImportError:  # pragma: no cover
+        pass
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": versions}

@@ -1,0 +1,147 @@
+"""One accounting run: prepare → compute each year → account → write, in that order.
+
+This is the only module that orders the steps.  Outputs are written into a temporary folder that
+replaces the target only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gepkit import accounts
+from gepkit.compute import YearResult, compute_year
+from gepkit.config import RunConfig
+from gepkit.errors import Problem
+from gepkit.io.outputs import atomic_folder, check_target, write_cog, write_json, write_table
+from gepkit.manifest import DEMO_NOTICE, build_manifest
+from gepkit.plan import RunPlan, prepare
+from gepkit.progress import Reporter, Stages
+from gepkit.valuation.prices import value_per_item_unit
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, Any]
+    warnings: list[Problem]
+    plan: RunPlan
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tables["summary"]
+
+
+def run(
+    config: RunConfig,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    reporter: Reporter | None = None,
+    command: str = "gep run",
+) -> RunResult:
+    """Compute the GEP account described by ``config`` and write it to ``out_dir``."""
+    check_target(out_dir, overwrite=overwrite)
+    stages = Stages(reporter)
+    plan = prepare(config, stages)
+    results: list[YearResult] = []
+    for year in plan.years:
+        with stages.stage(f"compute {year}"):
+            results.append(compute_year(plan, year))
+    warnings = plan.warnings + [w for r in results for w in r.warnings]
+    for warning in warnings:
+        stages.reporter.warn(str(warning))
+    with stages.stage("build accounts"):
+        tables = _tables(plan, results, warnings)
+    with stages.stage("write outputs"), atomic_folder(out_dir, overwrite=overwrite) as tmp:
+        _write(tmp, plan, results, tables)
+        manifest = build_manifest(
+            plan, results, warnings=warnings, timings=stages.timings, command=command, out_dir=tmp
+        )
+        write_json(manifest, tmp / "manifest.json")
+    return RunResult(
+        out_dir=out_dir, tables=tables, manifest=manifest, warnings=warnings, plan=plan
+    )
+
+
+def _tables(
+    plan: RunPlan, results: list[YearResult], warnings: list[Problem]
+) -> dict[str, pd.DataFrame]:
+    account = accounts.accounts_table(plan, results)
+    return {
+        "accounts": account,
+        "components": accounts.components_table(plan, results),
+        "summary": accounts.summary_table(plan, results, account, warnings),
+        "extent": accounts.extent_table(plan, results),
+        "by_ecosystem": accounts.by_ecosystem_table(plan, results),
+        "gaps": accounts.gaps_table(plan, results),
+        "checks": accounts.checks_table(results),
+    }
+
+
+def _write(
+    folder: Path, plan: RunPlan, results: list[YearResult], tables: dict[str, pd.DataFrame]
+) -> None:
+    for name, frame in tables.items():
+        write_table(frame, folder / f"{name}.csv", parquet=name == "accounts")
+    maps = folder / "maps"
+    maps.mkdir()
+    tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}
+    for result in results:
+        for item_id, item in result.items.items():
+            quantity = result.maps[item_id]
+            unit = item.info.quantity_unit
+            stem = f"{item_id}_{result.year}"
+            write_cog(
+                quantity,
+                plan.grid,
+                maps / f"{stem}_quantity.tif",
+                units=f"{unit} per cell",
+                description=f"{item.info.name_en} {result.year}: quantity per cell",
+                tags=tags,
+            )
+            value = quantity * value_per_item_unit(result.priced[item_id])
+            write_cog(
+                value,
+                plan.grid,
+                maps / f"{stem}_value.tif",
+                units="CNY per cell",
+                description=f"{item.info.name_en} {result.year}: value per cell",
+                tags=tags,
+            )
+    (folder / "README.txt").write_text(_readme(plan), encoding="utf-8")
+
+
+def _readme(plan: RunPlan) -> str:
+    lines = [
+        f"GEP account of {plan.config.region.name} ({plan.config.region.code}), "
+        f"years {', '.join(map(str, plan.years))}, profile {plan.profile.id}",
+        "",
+    ]
+    if plan.demo:
+        lines += [DEMO_NOTICE, ""]
+    lines += [
+        "accounts.csv / .parquet  one row per (year, unit, item): quantity and value (CNY)",
+        "components.csv           each item's valued components, unit prices and price sources",
+        "summary.csv              one row per (year, unit): GEP by class, area, population, per km², "
+        "per capita, GDP and GEP/GDP where GDP is given",
+        "extent.csv               ecosystem area by type and unit",
+        "by_ecosystem.csv         quantity and value of every item by ecosystem type and unit",
+        "gaps.csv                 pixels per unit and item left out for missing inputs",
+        "checks.csv               reconciliation checks (units vs raster total, parents vs children)",
+        "maps/                    per item and year: quantity and value per cell (COG; sums to unit totals)",
+        "manifest.json            inputs with SHA-256, tables, options, parameter and price records, "
+        "values to be confirmed, warnings, timings, versions",
+        "",
+        f"Items computed: {', '.join(plan.items)}.",
+    ]
+    if plan.not_computed:
+        lines.append(
+            f"Items of the profile not computed by this gepkit version: "
+            f"{', '.join(plan.not_computed)}."
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,145 @@
+"""Physical and money units.
+
+Arrays carry their unit as ``attrs["units"]`` (a string pint can parse).  Conversions use one
+shared pint registry that also knows the units GEP accounting needs and plain pint does not:
+
+* carbon, CO₂ and O₂ masses as *separate dimensions*, so that a price per tonne of carbon can
+  never be applied to tonnes of CO₂ by accident: ``tCO2`` is defined as 12/44 ``tC`` and pint
+  converts between them; ``t`` (soil, pollutants) cannot be converted to either;
+* money: ``CNY`` (= ``yuan`` = ``元``), ``万元`` (10⁴ CNY) and ``亿元`` (10⁸ CNY).
+
+Every flow quantity is a total over the accounting period (one calendar year), so annual
+layers are declared in ``mm`` or ``gC/m^2`` rather than ``mm/a``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import pint
+import xarray as xr
+
+from gepkit.errors import Problem, UnitError
+
+_DEFINITIONS = """
+gC = [carbon_mass]
+kgC = 1e3 * gC
+tC = 1e6 * gC = MgC
+gCO2 = 12/44 * gC
+kgCO2 = 1e3 * gCO2
+tCO2 = 1e6 * gCO2
+gO2 = [oxygen_mass]
+kgO2 = 1e3 * gO2
+tO2 = 1e6 * gO2
+CNY = [currency] = yuan = 元
+万元 = 1e4 * CNY = wan_yuan
+亿元 = 1e8 * CNY = yi_yuan
+person = [population] = persons = 人
+万人 = 1e4 * person
+"""
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The shared unit registry (created once)."""
+    ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=None)
+    for line in _DEFINITIONS.strip().splitlines():
+        ureg.define(line.strip())
+    return ureg
+
+
+def parse(units: str) -> pint.Unit:
+    """Parse a unit string; raise :class:`UnitError` with a readable message if it is unknown."""
+    try:
+        return registry().parse_units(_normalise(units))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError) as err:
+        raise UnitError(
+            Problem(
+                where="units",
+                message=f"'{units}' is not a unit gepkit understands ({err})",
+                hint="write units like 'mm', 'gC/m^2', 'CNY/m^3', 'tCO2', '亿元'",
+            )
+        ) from err
+
+
+def _normalise(units: str) -> str:
+    text = units.strip()
+    # Common spellings in Chinese tables and GIS metadata.
+    # Order matters: superscripts first, then hm^2 (a hectare, which pint spells 'hectare').
+    replacements = (("·", "*"), ("³", "^3"), ("²", "^2"), ("hm^2", "hectare"))
+    for old, new in replacements:
+        text = text.replace(old, new)
+    return text or "dimensionless"
+
+
+def same_units(a: str, b: str) -> bool:
+    """True when two unit strings denote exactly the same unit (factor 1, no offset)."""
+    ua, ub = parse(a), parse(b)
+    if ua.dimensionality != ub.dimensionality:
+        return False
+    scale, offset = conversion(a, b)
+    return abs(scale - 1.0) < 1e-12 and offset == 0.0
+
+
+def convertible(a: str, b: str) -> bool:
+    return bool(parse(a).dimensionality == parse(b).dimensionality)
+
+
+def conversion(from_units: str, to_units: str) -> tuple[float, float]:
+    """Return ``(scale, offset)`` such that ``value_to = value_from * scale + offset``.
+
+    The offset is non-zero only for temperatures (°C ↔ K).
+    """
+    ureg = registry()
+    src, dst = parse(from_units), parse(to_units)
+    if src.dimensionality != dst.dimensionality:
+        raise UnitError(
+            Problem(
+                where="units",
+                message=(
+                    f"cannot convert '{from_units}' ({src.dimensionality}) to "
+                    f"'{to_units}' ({dst.dimensionality})"
+                ),
+            )
+        )
+    zero = ureg.Quantity(0.0, src).to(dst).magnitude
+    one = ureg.Quantity(1.0, src).to(dst).magnitude
+    return float(one - zero), float(zero)
+
+
+def convert_value(value: float, from_units: str, to_units: str) -> float:
+    scale, offset = conversion(from_units, to_units)
+    return value * scale + offset
+
+
+def units_of(da: xr.DataArray) -> str | None:
+    units = da.attrs.get("units")
+    return str(units) if units is not None else None
+
+
+def require_units(da: xr.DataArray, expected: str, name: str) -> None:
+    """Raise :class:`UnitError` unless ``da`` carries exactly the unit ``expected``.
+
+    Models call this on every argument: they never guess a unit.
+    """
+    actual = units_of(da)
+    if actual is None:
+        raise UnitError(
+            Problem(
+                where=name,
+                message=f"carries no unit; expected '{expected}'",
+                hint="set attrs['units'] (gepkit's readers do this for every layer)",
+            )
+        )
+    if not same_units(actual, expected):
+        raise UnitError(
+            Problem(where=name, message=f"is in '{actual}', expected '{expected}'"),
+        )
+
+
+def with_units(da: xr.DataArray, units: str, name: str, **attrs: Any) -> xr.DataArray:
+    """Return ``da`` renamed and with *fresh* attributes (never the inputs' attributes)."""
+    out = da.rename(name)
+    out.attrs = {"units": units, **attrs}
+    return out

@@ -1,0 +1,1 @@
+"""Valuation: physical quantity × price record, with units handled by pint."""

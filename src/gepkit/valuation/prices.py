@@ -1,0 +1,60 @@
+"""Applying price records to item components.
+
+A component's quantity is in its own unit (m³ of sediment, t of N, t CO₂); its price record may be
+in any compatible unit (CNY per t C, 万元 per 10⁴ m³ …).  The price is converted once to
+``CNY/<component unit>`` by pint, so per-t-C versus per-t-CO₂ and 元/万元/亿元 are never handled by
+hand; an incompatible price (CNY/t applied to t CO₂) is an error naming the price record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gepkit.errors import InputError, Problem, UnitError
+from gepkit.items.base import Component
+
+VALUE_UNIT = "CNY"
+
+
+@dataclass(frozen=True)
+class PricedComponent:
+    component: Component
+    unit_price: float
+    """CNY per unit of the component's quantity."""
+
+    @property
+    def price_unit(self) -> str:
+        return f"{VALUE_UNIT}/{self.component.quantity_unit}"
+
+    @property
+    def value_per_item_unit(self) -> float:
+        """CNY per unit of the *item's* quantity contributed by this component."""
+        return self.component.per_item * self.unit_price
+
+
+def price_component(component: Component) -> PricedComponent:
+    record = component.price
+    target = f"{VALUE_UNIT}/{component.quantity_unit}"
+    try:
+        unit_price = record.value_in(target)
+    except InputError as err:
+        raise UnitError(
+            Problem(
+                where=f"price {record.key} ({record.variant})",
+                field="unit",
+                message=f"is in '{record.unit}', which cannot price {component.name_en} "
+                f"measured in '{component.quantity_unit}' (expected a unit like '{target}')",
+                hint="fix the unit of the price record or choose another variant",
+            )
+        ) from err
+    return PricedComponent(component=component, unit_price=unit_price)
+
+
+def price_components(components: Iterable[Component]) -> list[PricedComponent]:
+    return [price_component(c) for c in components]
+
+
+def value_per_item_unit(priced: Iterable[PricedComponent]) -> float:
+    """CNY per unit of an item's quantity: Σ components (per-item factor × unit price)."""
+    return sum(p.value_per_item_unit for p in priced)
