@@ -10,6 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -71,13 +72,13 @@ def _fail(err: Exception) -> None:
     if isinstance(err, InputError):
         errors.print(f"[bold red]Cannot run:[/] {len(err.problems)} problem(s) in the inputs")
         for i, problem in enumerate(err.problems, start=1):
-            errors.print(f"  [red]{i}.[/] {problem}", highlight=False, soft_wrap=True)
+            errors.print(f"  [red]{i}.[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
         errors.print("Nothing was written.")
         raise typer.Exit(EXIT_INPUT)
     if isinstance(err, OutputError):
-        errors.print(f"[bold red]Cannot write:[/] {err}")
+        errors.print(f"[bold red]Cannot write:[/] {escape(str(err))}")
         raise typer.Exit(EXIT_INPUT)
-    errors.print(f"[bold red]Error:[/] {err}")
+    errors.print(f"[bold red]Error:[/] {escape(str(err))}")
     raise typer.Exit(1)
 
 
@@ -104,7 +105,7 @@ def _run(config: RunConfig, out: Path, overwrite: bool, command: str) -> RunResu
 
 def _show_warnings(warnings: list[str]) -> None:
     for message in warnings:
-        console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def _show_summary(result: RunResult) -> None:
@@ -113,34 +114,21 @@ def _show_summary(result: RunResult) -> None:
     if plan.demo:
         console.print(Panel(DEMO_NOTICE, title="DEMO", border_style="yellow"))
     for year, rows in summary.groupby("year"):
-        top = (
-            rows[rows["unit_level"].isin(["province"])]
-            if (rows["unit_level"] == "province").any()
-            else rows[rows["parent_code"] == ""]
-        )
+        top = rows[rows["parent_code"] == ""]
         second = rows[rows["parent_code"].isin(top["unit_code"])]
         table = Table(
-            title=f"GEP {plan.config.region.name} {year} — items: {', '.join(plan.items)}",
+            title=f"GEP {plan.config.region.name} {year} ({len(plan.items)} items)",
             title_justify="left",
         )
-        for column in (
-            "unit",
-            "code",
-            "GEP (亿元)",
-            "regulating (亿元)",
-            "area (km²)",
-            "GEP per km² (万元)",
-            "GEP per capita (元)",
-            "GEP/GDP",
-        ):
-            table.add_column(column, justify="left" if column in ("unit", "code") else "right")
+        for column in ("unit", "code", "GEP 亿元", "万元/km²", "元/person", "GEP/GDP"):
+            table.add_column(
+                column, justify="left" if column in ("unit", "code") else "right", no_wrap=True
+            )
         for _, row in pd.concat([top, second]).iterrows():
             table.add_row(
                 str(row["unit_name"]),
                 str(row["unit_code"]),
-                _fmt(row["gep"] / 1e8, 2),
-                _fmt(row["regulating"] / 1e8, 2),
-                _fmt(row["area_km2"], 0),
+                _fmt(row["gep"] / 1e8, 1),
                 _fmt(row["gep_per_km2"] / 1e4, 1),
                 _fmt(row["gep_per_capita"], 0),
                 _fmt(row.get("gep_gdp_ratio", float("nan")), 2),

@@ -41,7 +41,7 @@ class RunSpec(_Strict):
     """Items to compute; default: the profile's items that this gepkit version implements."""
     demo: bool = False
     """Marks every output as demo values (illustrative inputs, not an official account)."""
-    chunk: int = Field(default=2048, ge=64)
+    chunk: int = Field(default=2048, ge=2)
     """Side of the square dask blocks, in cells."""
 
 

@@ -57,8 +57,9 @@ def run(
         stages.reporter.warn(str(warning))
     with stages.stage("build accounts"):
         tables = _tables(plan, results, warnings)
-    with stages.stage("write outputs"), atomic_folder(out_dir, overwrite=overwrite) as tmp:
-        _write(tmp, plan, results, tables)
+    with atomic_folder(out_dir, overwrite=overwrite) as tmp:
+        with stages.stage("write outputs"):
+            _write(tmp, plan, results, tables)
         manifest = build_manifest(
             plan, results, warnings=warnings, timings=stages.timings, command=command, out_dir=tmp
         )

@@ -272,6 +272,8 @@ def _needed_layers(
     needed = {"landcover"}
     derived: dict[str, str] = {}
     for item_id, item in items.items():
+        if item_id not in options:
+            continue  # its options are invalid: already reported
         for name in item.layers(options[item_id], options):
             info = LAYERS[name]
             if name in config.inputs:
@@ -404,7 +406,8 @@ def _statistics(
     config: RunConfig, hierarchy: UnitHierarchy | None, problems: ProblemCollector
 ) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
-    known = set(hierarchy.frame.index) if hierarchy is not None else set()
+    # Without a usable units file the codes cannot be checked (that problem is reported already).
+    known = set(hierarchy.frame.index) if hierarchy is not None else None
     for name, spec in config.statistics.items():
         with problems.section():
             out[name] = read_statistic(name, spec, config.resolve(spec.path), known)

@@ -14,6 +14,7 @@ layers are declared in ``mm`` or ``gC/m^2`` rather than ``mm/a``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -67,9 +68,9 @@ def _normalise(units: str) -> str:
     text = units.strip()
     # Common spellings in Chinese tables and GIS metadata.
     # Order matters: superscripts first, then hm^2 (a hectare, which pint spells 'hectare').
-    replacements = (("·", "*"), ("³", "^3"), ("²", "^2"), ("hm^2", "hectare"))
-    for old, new in replacements:
+    for old, new in (("·", "*"), ("³", "^3"), ("²", "^2")):
         text = text.replace(old, new)
+    text = re.sub(r"\bhm\^2\b", "hectare", text)
     return text or "dimensionless"
 
 
@@ -140,6 +141,7 @@ def require_units(da: xr.DataArray, expected: str, name: str) -> None:
 
 def with_units(da: xr.DataArray, units: str, name: str, **attrs: Any) -> xr.DataArray:
     """Return ``da`` renamed and with *fresh* attributes (never the inputs' attributes)."""
-    out = da.rename(name)
+    out = da.copy(deep=False)  # a shallow copy: new attrs without touching the argument's
+    out.name = name
     out.attrs = {"units": units, **attrs}
     return out

@@ -55,7 +55,8 @@ def atomic_folder(target: Path, *, overwrite: bool) -> Iterator[Path]:
 
 def write_table(frame: pd.DataFrame, path: Path, *, parquet: bool = False) -> None:
     """CSV in UTF-8 with BOM (Excel on Chinese Windows opens it correctly), optionally Parquet."""
-    frame.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.10g")
+    # Floats are written at full precision (shortest repr that round-trips).
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
     if parquet:
         frame.to_parquet(path.with_suffix(".parquet"), index=False)
 
@@ -105,6 +106,6 @@ def write_cog(
     }
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(np.asarray(data, dtype="float32"), 1)
-        dst.update_tags(units=units, **(tags or {}))
+        dst.update_tags(**{"units": units, **(tags or {})})
         dst.set_band_description(1, description)
         dst.set_band_unit(1, units)

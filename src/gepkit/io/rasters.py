@@ -157,6 +157,7 @@ class AlignedSource:
         self.dtype = np.dtype("float32")
         self.shape: tuple[int, ...] = (len(bands), *grid.shape) if len(bands) > 1 else grid.shape
         self.ndim = len(self.shape)
+        self.warp_scale = _warp_scale(path, grid)
 
     def token(self) -> str:
         stat = Path(self.path).stat()
@@ -215,6 +216,10 @@ class AlignedSource:
                     src_nodata=nodata,
                     nodata=np.nan,
                     dtype="float32",
+                    # Fixed kernel scale: GDAL would otherwise derive it from each requested
+                    # window, and bilinear or cubic results would depend on the block size.
+                    XSCALE=self.warp_scale[0],
+                    YSCALE=self.warp_scale[1],
                 ) as vrt:
                     data = vrt.read(self.bands, window=window, out_dtype="float64")
                 mask = np.isnan(data)
@@ -246,6 +251,17 @@ def read_aligned(
         lock=False,
         meta=np.empty((0,) * source.ndim, dtype="float32"),
     )
+
+
+def _warp_scale(path: Path, grid: AccountingGrid) -> tuple[float, float]:
+    """Grid cells per source pixel along x and y (GDAL's XSCALE/YSCALE warp options)."""
+    with rasterio.open(path) as src:
+        crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
+        left, bottom, right, top = _transform_bounds(crs, grid.crs, tuple(src.bounds))
+        return (
+            (right - left) / src.width / grid.resolution,
+            (top - bottom) / src.height / grid.resolution,
+        )
 
 
 def _on_grid(src: Any, grid: AccountingGrid) -> bool:

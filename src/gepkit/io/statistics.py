@@ -16,12 +16,12 @@ KNOWN_STATISTICS = {"population": "person", "gdp": "CNY"}
 
 
 def read_statistic(
-    name: str, spec: StatisticSpec, path: Path, known_codes: set[str]
+    name: str, spec: StatisticSpec, path: Path, known_codes: set[str] | None
 ) -> pd.DataFrame:
     """A table ``code, year, value`` in the canonical unit; every problem raised at once.
 
     ``year`` is missing (NA) when the table has no year column: the values then apply to every
-    accounting year.
+    accounting year.  Codes are checked against ``known_codes`` unless it is None.
     """
     where = str(path)
     if name not in KNOWN_STATISTICS:
@@ -73,7 +73,11 @@ def read_statistic(
                     message=f"line {line} (unit {code}): negative value {value}",
                 )
             )
-        if code not in known_codes:
+        if pd.isna(code) or not code:
+            problems.append(
+                Problem(where=where, field=spec.code_field, message=f"line {line}: empty unit code")
+            )
+        elif known_codes is not None and code not in known_codes:
             problems.append(
                 Problem(
                     where=where,

@@ -7,6 +7,8 @@ too and will say so.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dask.array as dsa
 import numpy as np
 import xarray as xr
@@ -15,13 +17,18 @@ from gepkit.units import require_units, with_units
 
 
 def _horn_slope(z: np.ndarray, cell: float) -> np.ndarray:
-    """Slope (degrees) by Horn's (1981) third-order finite difference; ``z`` is padded by 1."""
+    """Slope (degrees) by Horn's (1981) third-order finite difference; ``z`` is padded by 1.
+
+    Horn's stencil does not use the centre cell, so a cell without elevation is set to NaN
+    explicitly rather than given its neighbours' slope.
+    """
     a, b, c = z[:-2, :-2], z[:-2, 1:-1], z[:-2, 2:]
-    d, f = z[1:-1, :-2], z[1:-1, 2:]
+    d, e, f = z[1:-1, :-2], z[1:-1, 1:-1], z[1:-1, 2:]
     g, h, i = z[2:, :-2], z[2:, 1:-1], z[2:, 2:]
     dzdx = ((c + 2 * f + i) - (a + 2 * d + g)) / (8.0 * cell)
     dzdy = ((g + 2 * h + i) - (a + 2 * b + c)) / (8.0 * cell)
-    return np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    slope = np.degrees(np.arctan(np.hypot(dzdx, dzdy)))
+    return np.where(np.isnan(e), np.nan, slope)
 
 
 def _slope_block(block: np.ndarray, cell: float) -> np.ndarray:
@@ -32,6 +39,16 @@ def _slope_block(block: np.ndarray, cell: float) -> np.ndarray:
     return out
 
 
+def _extend(z: Any, xp: Any) -> Any:
+    """Add one cell on every side by linear extrapolation (2·edge − inner).
+
+    A plane stays a plane, so border cells get their true slope; repeating the edge values
+    instead would halve the gradient across the border.
+    """
+    z = xp.concatenate([2 * z[:1] - z[1:2], z, 2 * z[-1:] - z[-2:-1]], axis=0)
+    return xp.concatenate([2 * z[:, :1] - z[:, 1:2], z, 2 * z[:, -1:] - z[:, -2:-1]], axis=1)
+
+
 def slope_degrees(dem: xr.DataArray, *, cell_size: float) -> xr.DataArray:
     """Terrain slope θ in degrees.
 
@@ -40,17 +57,18 @@ def slope_degrees(dem: xr.DataArray, *, cell_size: float) -> xr.DataArray:
     dem : elevation [m] on a projected grid.
     cell_size : side of a grid cell [m].
 
-    Edge cells use the nearest interior elevations (the DEM is extended by repetition), so the
-    grid's border gets a slope instead of a gap; cells next to missing elevations are NaN.
+    The DEM is extended by one cell on every side by linear extrapolation, so border cells get
+    their slope instead of a gap; cells without elevation, and their neighbours, are NaN.
     Reference: Horn, B.K.P. (1981) Hill shading and the reflectance map, Proc. IEEE 69(1).
     """
     require_units(dem, "m", "dem")
     data = dem.data
     if isinstance(data, dsa.Array):
+        padded = _extend(data.astype("float64"), dsa)
         slope = dsa.map_overlap(
-            _slope_block, data, depth=1, boundary="nearest", dtype="float64", cell=cell_size
+            _slope_block, padded, depth=1, boundary="none", dtype="float64", cell=cell_size
         )
+        slope = slope[1:-1, 1:-1].rechunk(data.chunks)
     else:
-        padded = np.pad(np.asarray(data, dtype="float64"), 1, mode="edge")
-        slope = _horn_slope(padded, cell_size)
+        slope = _horn_slope(_extend(np.asarray(data, dtype="float64"), np), cell_size)
     return with_units(dem.copy(data=slope), "degree", "slope")
