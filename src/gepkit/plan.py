@@ -37,7 +37,7 @@ from gepkit.zones import UnitHierarchy, Zones, rasterise_units
 
 #: Share of the region's pixels without data above which a layer is unusable.
 MAX_MISSING_SHARE = 0.5
-#: Share above which missing data is reported as a warning.
+#: Share above which missing land cover is reported as a warning.
 WARN_MISSING_SHARE = 0.001
 #: Code marking pixels outside every unit while counting land-cover codes.
 OUTSIDE = -(2**31)
@@ -469,15 +469,8 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
                 hint="check the file's extent, nodata value and CRS",
             )
             continue
-        if share > WARN_MISSING_SHARE:
-            plan.warnings.append(
-                Problem(
-                    where=where,
-                    message=f"{share:.2%} of the region's pixels "
-                    "have no data; items using this layer have gaps there "
-                    "(counted per unit in gaps.csv)",
-                )
-            )
+        # Missing data inside the region is reported per item and unit (gaps.csv), where the
+        # item's ecosystem scope is known: NPP is missing over open water, which no item needs.
         if info.plausible and (low < info.plausible[0] or high > info.plausible[1]):
             problems.add(
                 where,
