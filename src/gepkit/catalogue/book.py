@@ -22,19 +22,20 @@ from gepkit.catalogue.tables import (
 from gepkit.config import RecordOverride, RunConfig
 from gepkit.errors import InputError, Problem, ProblemCollector, TableError
 
+#: C factor by vegetation-cover class (HJ 1173 Table A.1): < 10 %, 10–30 %, …, ≥ 90 %.
+C_FACTOR_CLASS_COLUMNS = (
+    "c_fvc_lt10",
+    "c_fvc_10_30",
+    "c_fvc_30_50",
+    "c_fvc_50_70",
+    "c_fvc_70_90",
+    "c_fvc_ge90",
+)
+
 #: Per-ecosystem tables and the value columns each must have.
 ECOSYSTEM_TABLES: dict[str, list[str]] = {
     "runoff_coefficients": ["value", "unit"],
-    "rusle_c_factor": [
-        "rule",
-        "c_fvc_lt10",
-        "c_fvc_10_30",
-        "c_fvc_30_50",
-        "c_fvc_50_70",
-        "c_fvc_70_90",
-        "c_fvc_ge90",
-        "c_constant",
-    ],
+    "rusle_c_factor": ["rule", *C_FACTOR_CLASS_COLUMNS, "c_constant"],
 }
 
 

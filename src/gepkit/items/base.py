@@ -102,6 +102,28 @@ class ItemContext:
         self.tables_used[name] = sorted(codes)
         return table
 
+    def result(
+        self,
+        item: Item,
+        options: ItemOptions,
+        *,
+        method: str,
+        quantity: xr.DataArray,
+        codes: set[int],
+        components: list[Component],
+    ) -> ItemResult:
+        """The item's result: ``quantity`` kept on the ``codes`` ecosystems (see :meth:`restrict`),
+        with the options, records and table rows this context has seen."""
+        return ItemResult(
+            info=item.info,
+            method=method,
+            quantity=self.restrict(quantity, codes),
+            components=components,
+            options=options.model_dump(),
+            records=list(self.used),
+            tables=dict(self.tables_used),
+        )
+
     def restrict(self, quantity: xr.DataArray, codes: set[int]) -> xr.DataArray:
         """Keep ``quantity`` on pixels of the ``codes`` ecosystems; 0 elsewhere; NaN where the
         ecosystem type itself is unknown."""

@@ -80,12 +80,11 @@ class CarbonSequestration(Item):
             if options.rh_model == "layer"
             else "R_h by Pei et al. (2010) from monthly T and P"
         )
-        return ItemResult(
-            info=self.info,
+        return ctx.result(
+            self,
+            options,
             method=f"NEP method Q = 44/12·(NPP − R_h)·A, {rh} (catalogue §2.10)",
-            quantity=ctx.restrict(quantity, codes),
+            quantity=quantity,
+            codes=codes,
             components=[component],
-            options=options.model_dump(),
-            records=list(ctx.used),
-            tables=dict(ctx.tables_used),
         )

@@ -48,14 +48,13 @@ class OxygenRelease(Item):
             derivation="the item's quantity",
             price=ctx.price("oxygen_price"),
         )
-        return ItemResult(
-            info=self.info,
+        return ctx.result(
+            self,
+            options,
             method=f"Q = 32/12·C_fixed·A on a {basis} basis (catalogue §2.11)",
-            quantity=ctx.restrict(quantity, codes),
+            quantity=quantity,
+            codes=codes,
             components=[component],
-            options=options.model_dump(),
-            records=list(ctx.used),
-            tables=dict(ctx.tables_used),
         )
 
 

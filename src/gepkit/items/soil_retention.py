@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gepkit.catalogue.book import C_FACTOR_CLASS_COLUMNS
 from gepkit.items.base import Component, Item, ItemContext, ItemOptions, ItemResult
 from gepkit.models.soil_retention import (
     CoverRule,
@@ -18,15 +19,6 @@ from gepkit.models.soil_retention import (
 from gepkit.models.terrain import slope_degrees
 from gepkit.models.vegetation import fractional_vegetation_cover
 from gepkit.units import with_units
-
-_CLASS_COLUMNS = (
-    "c_fvc_lt10",
-    "c_fvc_10_30",
-    "c_fvc_30_50",
-    "c_fvc_50_70",
-    "c_fvc_70_90",
-    "c_fvc_ge90",
-)
 
 
 class SoilRetentionOptions(ItemOptions):
@@ -77,15 +69,14 @@ class SoilRetention(Item):
             cell_area_ha=ctx.grid.cell_area_ha,
         )
         components = self._components(ctx)
-        return ItemResult(
-            info=self.info,
+        return ctx.result(
+            self,
+            options,
             method="RUSLE Q = R·K·LS·(1 − C·P)·A (HJ 1173—2021 eqs. A.2–A.13); LS from slope "
             "with a fixed slope length",
-            quantity=ctx.restrict(quantity, codes),
+            quantity=quantity,
+            codes=codes,
             components=components,
-            options=options.model_dump(),
-            records=list(ctx.used),
-            tables=dict(ctx.tables_used),
         )
 
     @staticmethod
@@ -131,6 +122,8 @@ class SoilRetention(Item):
 def _cover_rule(row: object) -> CoverRule:
     get = row.get  # type: ignore[attr-defined]
     rule = str(get("rule")).strip()
-    by_class = tuple(float(get(c)) for c in _CLASS_COLUMNS) if rule == "fvc_classes" else None
+    by_class = (
+        tuple(float(get(c)) for c in C_FACTOR_CLASS_COLUMNS) if rule == "fvc_classes" else None
+    )
     constant = float(get("c_constant")) if rule == "constant" else None
     return CoverRule(rule=rule, by_fvc_class=by_class, constant=constant)  # type: ignore[arg-type]

@@ -54,12 +54,11 @@ class WaterConservation(Item):
             derivation="1 m³ of storage per m³ conserved",
             price=price,
         )
-        return ItemResult(
-            info=self.info,
+        return ctx.result(
+            self,
+            options,
             method="water balance Q = (P − P·α − ET)·A (HJ 1173—2021 eq. A.1)",
-            quantity=ctx.restrict(quantity, codes),
+            quantity=quantity,
+            codes=codes,
             components=[storage],
-            options=options.model_dump(),
-            records=list(ctx.used),
-            tables=dict(ctx.tables_used),
         )
