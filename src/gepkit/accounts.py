@@ -20,7 +20,7 @@ from gepkit.catalogue.items import CATEGORIES
 from gepkit.compute import YearResult
 from gepkit.errors import Problem
 from gepkit.plan import RunPlan
-from gepkit.valuation.prices import VALUE_UNIT, value_per_item_unit
+from gepkit.valuation.prices import VALUE_UNIT
 from gepkit.zones import NO_ECOSYSTEM
 
 #: Prices are applied as recorded for the accounting year (no index adjustment yet).
@@ -48,16 +48,14 @@ def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
     for result in results:
         units = _unit_columns(plan, result.unit_totals.index)
         for item_id, item in result.items.items():
-            quantity = result.unit_totals[item_id].to_numpy()
-            per_unit = value_per_item_unit(result.priced[item_id])
             rows.append(
                 units.assign(
                     year=result.year,
                     category=item.info.category,
                     item=item_id,
-                    quantity=quantity,
+                    quantity=result.unit_totals[item_id].to_numpy(),
                     quantity_unit=item.info.quantity_unit,
-                    value=quantity * per_unit,
+                    value=result.item_value(item_id).to_numpy(),
                     value_unit=VALUE_UNIT,
                     price_basis=PRICE_BASIS,
                     data_flag=_flag(plan),
@@ -86,10 +84,9 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
     for result in results:
         units = _unit_columns(plan, result.unit_totals.index)
         for item_id, priced in result.priced.items():
-            quantity = result.unit_totals[item_id].to_numpy()
             for p in priced:
                 c, record = p.component, p.component.price
-                component_quantity = quantity * c.per_item
+                component_quantity = result.valued_quantity(item_id, p).to_numpy() * c.per_item
                 rows.append(
                     units[["unit_code", "unit_name", "unit_level"]].assign(
                         year=result.year,
@@ -97,6 +94,7 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
                         component=c.id,
                         component_name=c.name_en,
                         component_name_zh=c.name_zh,
+                        part=c.part or "",
                         quantity=component_quantity,
                         quantity_unit=c.quantity_unit,
                         derivation=c.derivation,
@@ -118,6 +116,31 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
     frame = pd.concat(rows, ignore_index=True)
     first = ["year", "unit_code", "unit_name", "unit_level", "item", "component"]
     return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def parts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    """Quantity of every part of every item per unit (after caps)."""
+    rows = []
+    for result in results:
+        for item_id, item in result.items.items():
+            totals = result.part_totals[item_id]
+            for part in item.parts:
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "year": result.year,
+                            "unit_code": totals.index,
+                            "item": item_id,
+                            "part": part.id,
+                            "part_name": part.name_en,
+                            "part_name_zh": part.name_zh,
+                            "quantity": totals[part.id].to_numpy(),
+                            "quantity_unit": item.info.quantity_unit,
+                            "capped": any(cap.part == part.id for cap in item.caps),
+                        }
+                    )
+                )
+    return pd.concat(rows, ignore_index=True)
 
 
 def unit_statistic(plan: RunPlan, name: str, year: int, warnings: list[Problem]) -> pd.Series:
@@ -238,13 +261,21 @@ def extent_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
 
 
 def by_ecosystem_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
-    """Quantity and value of every item by ecosystem type per unit (T6)."""
+    """Quantity and value of every item by ecosystem type per unit (T6); values use the item's
+    mean value per unit of quantity in the unit (exact for single-price items)."""
     classes = plan.catalogue.classes
     frames = []
     for result in results:
         long = result.by_ecosystem[result.by_ecosystem["variable"] != "cells"]
         long = long[long["quantity"] != 0]
-        per_unit = {k: value_per_item_unit(v) for k, v in result.priced.items()}
+        unit_price = {
+            k: (result.item_value(k) / result.unit_totals[k]).replace(np.inf, np.nan)
+            for k in result.items
+        }
+        price = [
+            float(unit_price[k].get(u, np.nan))
+            for k, u in zip(long["variable"], long["unit_code"], strict=True)
+        ]
         frames.append(
             pd.DataFrame(
                 {
@@ -255,8 +286,7 @@ def by_ecosystem_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame
                     "ecosystem_name": [_eco_name(classes, c, "en") for c in long["ecosystem_code"]],
                     "quantity": long["quantity"].to_numpy(),
                     "quantity_unit": [result.items[k].info.quantity_unit for k in long["variable"]],
-                    "value": long["quantity"].to_numpy()
-                    * np.array([per_unit[k] for k in long["variable"]]),
+                    "value": long["quantity"].to_numpy() * np.array(price),
                     "value_unit": VALUE_UNIT,
                 }
             )
@@ -265,18 +295,26 @@ def by_ecosystem_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame
 
 
 def gaps_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
-    """Pixels per unit and item where an input was missing (not counted in the account)."""
+    """Pixels per unit, item and part where an input was missing (not counted in the account)."""
     frames = []
     for result in results:
         long = result.missing_cells.stack().rename("missing_cells").reset_index()
-        long.columns = ["unit_code", "item", "missing_cells"]
-        long = long[long["missing_cells"] > 0].assign(
-            year=result.year,
-            missing_km2=lambda f: f["missing_cells"] * plan.grid.cell_area_m2 / 1e6,
+        long.columns = ["unit_code", "variable", "missing_cells"]
+        long = long[long["missing_cells"] > 0]
+        split = long["variable"].str.split("::", n=1, expand=True) if len(long) else None
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": result.year,
+                    "unit_code": long["unit_code"].to_numpy(),
+                    "item": split[0].to_numpy() if split is not None else [],
+                    "part": split[1].to_numpy() if split is not None else [],
+                    "missing_cells": long["missing_cells"].to_numpy(),
+                    "missing_km2": long["missing_cells"].to_numpy() * plan.grid.cell_area_m2 / 1e6,
+                }
+            )
         )
-        frames.append(long)
-    out = pd.concat(frames, ignore_index=True)
-    return out[["year", "unit_code", "item", "missing_cells", "missing_km2"]]
+    return pd.concat(frames, ignore_index=True)
 
 
 def checks_table(results: list[YearResult]) -> pd.DataFrame:

@@ -1,7 +1,9 @@
-"""One accounting year: build every item lazily, aggregate per unit in one pass, check.
+"""One accounting year: build every item lazily, aggregate per unit in one pass, cap, check.
 
 All per-pixel work of a year (reading, models, zonal sums, raster totals, maps) is one dask
-graph computed by a single ``dask.compute`` call, so shared inputs are read once.
+graph computed by a single ``dask.compute`` call, so shared inputs are read once.  Items are
+aggregated part by part (see gepkit.items.base); caps and plausibility bounds are applied to the
+unit totals afterwards.
 """
 
 from __future__ import annotations
@@ -14,22 +16,28 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gepkit.errors import GepError, Problem
+from gepkit.caps import apply_cap
+from gepkit.errors import GepError, InputError, Problem
 from gepkit.inputs import year_context
 from gepkit.items import ItemResult
 from gepkit.plan import RunPlan
 from gepkit.valuation.prices import PricedComponent, price_components
-from gepkit.zones import gap_mask, masked_totals, parent_sums, zonal_sums
+from gepkit.zones import NO_UNIT, gap_mask, masked_totals, parent_sums, zonal_sums
 
 #: Relative tolerance of the conservation check (two summation orders of the same float64 data).
 CONSERVATION_RTOL = 1e-9
 #: Relative difference between a parent's own polygon and the sum of its children worth a warning.
 PARENT_POLYGON_RTOL = 0.005
+#: Relative slack of the plausibility bounds (float summation).
+BOUND_RTOL = 1e-9
+
+PART_SEP = "::"
+BOUND_SEP = "##"
 
 
 @dataclass(frozen=True)
 class Check:
-    """One reconciliation check and its outcome (written to checks.csv)."""
+    """One reconciliation or plausibility check and its outcome (written to checks.csv)."""
 
     year: int
     check: str
@@ -54,15 +62,33 @@ class YearResult:
     year: int
     items: dict[str, ItemResult]
     priced: dict[str, list[PricedComponent]]
+    part_totals: dict[str, pd.DataFrame]
+    """Per item: quantity of each part per unit (after caps); index: unit codes."""
     unit_totals: pd.DataFrame
-    """Quantity of every item per unit (index: unit codes, parents before children)."""
+    """Quantity of every item per unit (sum of its parts; index: unit codes, parents first)."""
     missing_cells: pd.DataFrame
-    """Pixels per unit where an item could not be computed (missing inputs)."""
+    """Pixels per unit where a part could not be computed; columns ``item::part``."""
     by_ecosystem: pd.DataFrame
     """Long table: unit_code, ecosystem_code, variable (item id or ``cells``), quantity."""
     maps: dict[str, np.ndarray]
     checks: list[Check] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+
+    def item_value(self, item_id: str) -> pd.Series:
+        """Value (CNY) of an item per unit: Σ components × their valued quantities."""
+        value = pd.Series(0.0, index=self.unit_totals.index)
+        for priced in self.priced[item_id]:
+            value = (
+                value
+                + self.valued_quantity(item_id, priced)
+                * priced.component.per_item
+                * priced.unit_price
+            )
+        return value
+
+    def valued_quantity(self, item_id: str, priced: PricedComponent) -> pd.Series:
+        part = priced.component.part
+        return self.part_totals[item_id][part] if part else self.unit_totals[item_id]
 
 
 def compute_year(plan: RunPlan, year: int) -> YearResult:
@@ -72,77 +98,166 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         for item_id, item in plan.items.items()
     }
     priced = {item_id: price_components(r.components) for item_id, r in results.items()}
-    quantities = xr.Dataset(
-        {item_id: r.quantity.astype("float64") for item_id, r in results.items()}
+    parts = xr.Dataset(
+        {
+            f"{item_id}{PART_SEP}{part.id}": part.quantity.astype("float64")
+            for item_id, r in results.items()
+            for part in r.parts
+        }
+    )
+    bounds = xr.Dataset(
+        {
+            f"{item_id}{BOUND_SEP}{bound.id}": bound.upper.astype("float64")
+            for item_id, r in results.items()
+            for bound in r.bounds
+        }
     )
 
     zones = plan.zones
     region = plan.grid.wrap(zones.region_mask, name="region", units="dimensionless")
     gaps = gap_mask(zones)
     lazy: dict[str, Any] = {
-        "maps": {k: v.where(region).astype("float32").data for k, v in quantities.items()},
-        "sums": zonal_sums(quantities, zones, ctx.ecosystem, plan.present_codes[year]),
-        "raster": masked_totals(quantities, zones),
-        "parents": parent_sums(quantities, zones),
+        "maps": {k: v.where(region).astype("float32").data for k, v in parts.items()},
+        "sums": zonal_sums(parts, zones, ctx.ecosystem, plan.present_codes[year]),
+        "raster": masked_totals(parts, zones),
+        "parents": parent_sums(parts, zones),
     }
+    if bounds.data_vars:
+        lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, plan.present_codes[year])
     if gaps is not None and gaps.any():
         gap = plan.grid.wrap(gaps, name="gap", units="dimensionless")
-        lazy["gap"] = quantities.where(gap).sum(skipna=True)
+        lazy["gap"] = parts.where(gap).sum(skipna=True)
     (done,) = dask.compute(lazy)
 
     hierarchy = plan.hierarchy
     sums: xr.Dataset = done["sums"]
     leaf_codes = zones.leaf_codes
-    items = list(results)
-    leaf_totals = pd.DataFrame(
-        {k: sums[k].sum("ecosystem").values for k in items}, index=leaf_codes
+    variables = list(parts.data_vars)
+    leaf_raw = pd.DataFrame(
+        {v: sums[v].sum("ecosystem").values for v in variables}, index=leaf_codes
     )
-    unit_totals = hierarchy.roll_up(leaf_totals)
+    raw = hierarchy.roll_up(leaf_raw)
     missing = hierarchy.roll_up(
         pd.DataFrame(
-            {k: sums[f"{k}__nan"].sum("ecosystem").values for k in items}, index=leaf_codes
+            {v: sums[f"{v}__nan"].sum("ecosystem").values for v in variables}, index=leaf_codes
         )
     )
-
-    by_eco = []
-    eco_codes = [int(c) for c in sums["ecosystem"].values]
-    for variable in [*items, "cells"]:
-        wide = pd.DataFrame(sums[variable].values, index=leaf_codes, columns=eco_codes)
-        rolled = hierarchy.roll_up(wide)
-        long = rolled.stack().rename("quantity").reset_index()
-        long.columns = ["unit_code", "ecosystem_code", "quantity"]
-        long["variable"] = variable
-        by_eco.append(long)
-    by_ecosystem = pd.concat(by_eco, ignore_index=True)
 
     result = YearResult(
         year=year,
         items=results,
         priced=priced,
-        unit_totals=unit_totals,
+        part_totals={},
+        unit_totals=pd.DataFrame(index=raw.index),
         missing_cells=missing,
-        by_ecosystem=by_ecosystem,
-        maps=done["maps"],
+        by_ecosystem=pd.DataFrame(),
+        maps={},
     )
-    _check_conservation(result, done["raster"], leaf_totals)
+    _check_conservation(result, done["raster"], leaf_raw)
+    _check_parent_polygons(result, plan, raw, done["parents"])
+    ratios = _apply_caps(result, plan, raw)
+
+    by_eco: list[pd.DataFrame] = []
+    eco_codes = [int(c) for c in sums["ecosystem"].values]
+    for item_id, item in results.items():
+        names = [f"{item_id}{PART_SEP}{p.id}" for p in item.parts]
+        result.part_totals[item_id] = pd.DataFrame(
+            {p.id: raw[name] for p, name in zip(item.parts, names, strict=True)}
+        )
+        result.unit_totals[item_id] = result.part_totals[item_id].sum(axis=1)
+        leaf_by_eco = sum(
+            pd.DataFrame(sums[name].values, index=leaf_codes, columns=eco_codes).mul(
+                ratios[name], axis=0
+            )
+            for name in names
+        )
+        by_eco.append(_long(hierarchy.roll_up(leaf_by_eco), item_id))
+        result.maps[item_id] = _item_map(
+            zones.leaf_index,
+            [done["maps"][n] for n in names],
+            [ratios[n] for n in names],
+            leaf_codes,
+        )
+    cells = pd.DataFrame(sums["cells"].values, index=leaf_codes, columns=eco_codes)
+    by_eco.append(_long(hierarchy.roll_up(cells), "cells"))
+    result.by_ecosystem = pd.concat(by_eco, ignore_index=True)
+
     _check_roll_up(result, plan)
-    _check_parent_polygons(result, plan, done["parents"])
+    if "bounds" in done:
+        _check_bounds(result, plan, done["bounds"])
     if gaps is not None and "gap" in done:
         _report_gaps(result, plan, gaps, done["gap"])
     _report_missing(result, plan)
     return result
 
 
+def _long(wide: pd.DataFrame, variable: str) -> pd.DataFrame:
+    long = wide.stack().rename("quantity").reset_index()
+    long.columns = ["unit_code", "ecosystem_code", "quantity"]
+    long["variable"] = variable
+    return long
+
+
+def _item_map(
+    leaf_index: np.ndarray,
+    part_maps: list[np.ndarray],
+    ratios: list[pd.Series],
+    leaf_codes: list[str],
+) -> np.ndarray:
+    """Per-pixel item quantity: Σ parts, each scaled by its leaf unit's cap ratio."""
+    total = np.zeros(leaf_index.shape, dtype="float32")
+    inside = leaf_index != NO_UNIT
+    for part_map, ratio in zip(part_maps, ratios, strict=True):
+        factors = ratio.reindex(leaf_codes).to_numpy(dtype="float32")
+        scaled = np.where(inside, part_map * factors[np.where(inside, leaf_index, 0)], np.nan)
+        total = total + scaled
+    return total
+
+
+def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[str, pd.Series]:
+    """Cap parts in place in ``raw``; return each part's leaf ratio (1 where uncapped)."""
+    leaves = plan.zones.leaf_codes
+    ratios = {name: pd.Series(1.0, index=leaves) for name in raw.columns}
+    problems: list[Problem] = []
+    for item_id, item in result.items.items():
+        for cap in item.caps:
+            name = f"{item_id}{PART_SEP}{cap.part}"
+            capped = apply_cap(
+                raw[name], cap.limits, plan.hierarchy, what=f"{item_id}: {cap.statistic}"
+            )
+            problems += capped.problems
+            result.warnings.extend(capped.warnings)
+            for code in capped.cap_units:
+                limit, capacity = cap.limits[code], float(raw.at[code, name])
+                result.checks.append(
+                    Check(
+                        result.year,
+                        "capped_at_statistic",
+                        code,
+                        f"{item_id}/{cap.part}",
+                        expected=limit,
+                        actual=float(capped.capped.at[code]),
+                        passed=bool(capped.capped.at[code] <= limit * (1 + BOUND_RTOL)),
+                        note=f"capacity {capacity:.6g}; {cap.statistic}",
+                    )
+                )
+            raw[name] = capped.capped
+            ratios[name] = capped.leaf_ratio
+    if problems:
+        raise InputError(problems)
+    return ratios
+
+
 def _check_conservation(result: YearResult, raster: xr.Dataset, leaf_totals: pd.DataFrame) -> None:
     """Σ leaf units (flox) must equal the raster total over the region (a plain masked sum)."""
-    for item in leaf_totals.columns:
-        expected = float(raster[item].values)
-        actual = float(leaf_totals[item].sum())
+    for name in leaf_totals.columns:
+        expected = float(raster[name].values)
+        actual = float(leaf_totals[name].sum())
         check = Check(
             result.year,
             "units_sum_to_raster_total",
             "*",
-            item,
+            name,
             expected,
             actual,
             passed=bool(np.isclose(actual, expected, rtol=CONSERVATION_RTOL, atol=1e-6)),
@@ -150,7 +265,7 @@ def _check_conservation(result: YearResult, raster: xr.Dataset, leaf_totals: pd.
         result.checks.append(check)
         if not check.passed:
             raise GepError(
-                f"conservation check failed for {item} in {result.year}: units sum to "
+                f"conservation check failed for {name} in {result.year}: units sum to "
                 f"{actual!r}, the raster to {expected!r}; this is a bug, please report it"
             )
 
@@ -177,20 +292,20 @@ def _check_roll_up(result: YearResult, plan: RunPlan) -> None:
 
 
 def _check_parent_polygons(
-    result: YearResult, plan: RunPlan, parents: dict[int, xr.Dataset]
+    result: YearResult, plan: RunPlan, raw: pd.DataFrame, parents: dict[int, xr.Dataset]
 ) -> None:
     """A parent with its own polygon, summed on its own, against the sum of its children."""
     for depth, sums in parents.items():
         codes, _ = plan.zones.parent_index[depth]
         for i, code in enumerate(codes):
-            for item in result.unit_totals.columns:
-                own = float(sums[item].values[i])
-                rolled = float(result.unit_totals.at[code, item])
+            for name in raw.columns:
+                own = float(sums[name].values[i])
+                rolled = float(raw.at[code, name])
                 check = Check(
                     result.year,
                     "parent_polygon_vs_children",
                     code,
-                    item,
+                    name,
                     rolled,
                     own,
                     passed=True,
@@ -202,7 +317,7 @@ def _check_parent_polygons(
                     result.warnings.append(
                         Problem(
                             where=f"unit {code}",
-                            field=item,
+                            field=name,
                             message=f"its own polygon gives {own:.6g}, its sub-units {rolled:.6g} "
                             f"({check.rel_diff:.2%} apart): the boundaries of the levels differ; "
                             f"the account uses the sum of the sub-units",
@@ -210,10 +325,47 @@ def _check_parent_polygons(
                     )
 
 
+def _check_bounds(result: YearResult, plan: RunPlan, sums: xr.Dataset) -> None:
+    """Plausibility: per unit, each item's quantity ≤ the sum of its bound's upper limit."""
+    leaf_codes = plan.zones.leaf_codes
+    problems: list[Problem] = []
+    for item_id, item in result.items.items():
+        for bound in item.bounds:
+            name = f"{item_id}{BOUND_SEP}{bound.id}"
+            upper = plan.hierarchy.roll_up(
+                pd.DataFrame({"u": sums[name].sum("ecosystem").values}, index=leaf_codes)
+            )["u"]
+            for code, quantity in result.unit_totals[item_id].items():
+                limit = float(upper.at[code])
+                ok = bool(quantity <= limit + BOUND_RTOL * max(abs(limit), 1.0))
+                result.checks.append(
+                    Check(
+                        result.year,
+                        f"bound:{bound.id}",
+                        str(code),
+                        item_id,
+                        limit,
+                        float(quantity),
+                        ok,
+                        note=bound.description,
+                    )
+                )
+                if not ok:
+                    problem = Problem(
+                        where=f"{item_id} ({result.year})",
+                        field=str(code),
+                        message=f"{bound.description}: {quantity:.6g} > {limit:.6g}",
+                        hint="check the inputs' units and values",
+                    )
+                    (problems if bound.severity == "error" else result.warnings).append(problem)
+    if problems:
+        raise InputError(problems)
+
+
 def _report_gaps(result: YearResult, plan: RunPlan, gaps: np.ndarray, totals: xr.Dataset) -> None:
     cells = int(gaps.sum())
     area = cells * plan.grid.cell_area_m2 / 1e6
-    amounts = ", ".join(f"{k} {float(totals[k].values):.4g}" for k in result.unit_totals.columns)
+    amounts = ", ".join(f"{k} {float(totals[k].values):.4g}" for k in totals.data_vars)
     result.warnings.append(
         Problem(
             where="units",
@@ -227,12 +379,12 @@ def _report_gaps(result: YearResult, plan: RunPlan, gaps: np.ndarray, totals: xr
 
 def _report_missing(result: YearResult, plan: RunPlan) -> None:
     leaves = result.missing_cells.loc[plan.zones.leaf_codes]
-    for item in leaves.columns:
-        affected = leaves[item][leaves[item] > 0]
+    for name in leaves.columns:
+        affected = leaves[name][leaves[name] > 0]
         if len(affected):
             result.warnings.append(
                 Problem(
-                    where=f"{item} ({result.year})",
+                    where=f"{name} ({result.year})",
                     message=f"{int(affected.sum())} pixel(s) in {len(affected)} unit(s) lack an input "
                     f"and are not counted (see gaps.csv)",
                 )

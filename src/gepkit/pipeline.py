@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gepkit import accounts
@@ -20,7 +21,6 @@ from gepkit.io.outputs import atomic_folder, check_target, write_cog, write_json
 from gepkit.manifest import DEMO_NOTICE, build_manifest
 from gepkit.plan import RunPlan, prepare
 from gepkit.progress import Reporter, Stages
-from gepkit.valuation.prices import value_per_item_unit
 
 
 @dataclass
@@ -76,6 +76,7 @@ def _tables(
     return {
         "accounts": account,
         "components": accounts.components_table(plan, results),
+        "parts": accounts.parts_table(plan, results),
         "summary": accounts.summary_table(plan, results, account, warnings),
         "extent": accounts.extent_table(plan, results),
         "by_ecosystem": accounts.by_ecosystem_table(plan, results),
@@ -105,7 +106,7 @@ def _write(
                 description=f"{item.info.name_en} {result.year}: quantity per cell",
                 tags=tags,
             )
-            value = quantity * value_per_item_unit(result.priced[item_id])
+            value = _value_map(result, item_id, plan)
             write_cog(
                 value,
                 plan.grid,
@@ -115,6 +116,18 @@ def _write(
                 tags=tags,
             )
     (folder / "README.txt").write_text(_readme(plan), encoding="utf-8")
+
+
+def _value_map(result: YearResult, item_id: str, plan: RunPlan) -> np.ndarray:
+    """Value per cell: the quantity map times the item's value per unit of quantity in the cell's
+    leaf unit (a constant for single-price items; for multi-part items it follows each unit's mix
+    of parts), so the value map sums to the unit values as the quantity map sums to quantities."""
+    leaves = plan.zones.leaf_codes
+    per_unit = (result.item_value(item_id) / result.unit_totals[item_id]).reindex(leaves)
+    factors = per_unit.fillna(0.0).to_numpy(dtype="float64")
+    index = plan.zones.leaf_index
+    inside = index >= 0
+    return np.where(inside, result.maps[item_id] * factors[np.where(inside, index, 0)], np.nan)
 
 
 def _readme(plan: RunPlan) -> str:
@@ -128,6 +141,7 @@ def _readme(plan: RunPlan) -> str:
     lines += [
         "accounts.csv / .parquet  one row per (year, unit, item): quantity and value (CNY)",
         "components.csv           each item's valued components, unit prices and price sources",
+        "parts.csv                the parts of multi-part items (e.g. pollutants) per unit, after caps",
         "summary.csv              one row per (year, unit): GEP by class, area, population, per km², "
         "per capita, GDP and GEP/GDP where GDP is given",
         "extent.csv               ecosystem area by type and unit",

@@ -1,10 +1,21 @@
 """What every accounting item provides, and the context it computes in.
 
-An item turns input layers, table look-ups, parameters and options into a per-pixel physical
-quantity (extensive: per cell, 0 outside the item's ecosystem scope, NaN where an input is
-missing) and says how that quantity is valued: a list of components, each a physical quantity
-per unit of the item's quantity and a price record.  Building the result is lazy, so building it
-for every item and year before computing anything also validates tables, parameters and units.
+An item turns input layers, table look-ups, registers, parameters and options into per-pixel
+physical quantities (extensive: per cell, 0 outside the item's ecosystem scope, NaN where an
+input is missing) and says how they are valued:
+
+* **parts** — the item's quantity may be the sum of parts in the same unit (air purification:
+  SO₂, NOx, dust; flood regulation: vegetation, lakes, reservoirs, marshes); an item without
+  parts has one, named after the item;
+* **caps** — a part may be limited per unit by a statistic reported for some units (purified ≤
+  emitted), applied at the level where the statistic is reported (see gepkit.caps);
+* **components** — the valuation: each a physical quantity per unit of one part (or of the whole
+  item) and a price record;
+* **bounds** — plausibility limits per unit (water conservation ≤ precipitation volume,
+  retention ≤ potential erosion), checked after aggregation.
+
+Building the result is lazy, so building it for every item and year before computing anything
+also validates tables, parameters and units.
 """
 
 from __future__ import annotations
@@ -39,23 +50,67 @@ class Component:
     name_zh: str
     quantity_unit: str
     per_item: float
-    """Component quantity per unit of the item's quantity (e.g. m³ of sediment per t of soil)."""
+    """Component quantity per unit of the valued quantity (e.g. m³ of sediment per t of soil)."""
     derivation: str
     """How ``per_item`` was obtained, with the parameters' values."""
     price: Record
+    part: str | None = None
+    """The part whose quantity this component values; None: the whole item."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A per-pixel share of an item's quantity, in the item's unit."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    quantity: xr.DataArray
+
+
+@dataclass(frozen=True)
+class Cap:
+    """An upper limit of a part per unit, given for the units (at any level) in ``limits``."""
+
+    part: str
+    statistic: str
+    """Name of the statistic the limits come from (e.g. ``emissions_so2``), for messages."""
+    limits: dict[str, float]
+    """Limit per unit code, in the item's unit."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A plausibility bound: per unit, the item's quantity must not exceed Σ ``upper``."""
+
+    id: str
+    description: str
+    upper: xr.DataArray
+    severity: str = "error"
+    """``error``: a violation stops the run (inputs are physically inconsistent); ``warning``."""
 
 
 @dataclass
 class ItemResult:
     info: ItemInfo
     method: str
-    quantity: xr.DataArray
+    parts: list[Part]
     components: list[Component]
     options: dict[str, Any]
     records: list[Record] = field(default_factory=list)
     tables: dict[str, list[int]] = field(default_factory=dict)
     """Per-ecosystem tables used, with the codes looked up."""
+    caps: list[Cap] = field(default_factory=list)
+    bounds: list[Bound] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def quantity(self) -> xr.DataArray:
+        """Per-pixel quantity of the item (sum of its parts, before any cap)."""
+        total = self.parts[0].quantity
+        for part in self.parts[1:]:
+            total = total + part.quantity
+        return total
 
 
 @dataclass
@@ -108,20 +163,42 @@ class ItemContext:
         options: ItemOptions,
         *,
         method: str,
-        quantity: xr.DataArray,
-        codes: set[int],
         components: list[Component],
+        quantity: xr.DataArray | None = None,
+        codes: set[int] | None = None,
+        parts: list[Part] | None = None,
+        caps: list[Cap] | None = None,
+        bounds: list[Bound] | None = None,
+        notes: list[str] | None = None,
     ) -> ItemResult:
-        """The item's result: ``quantity`` kept on the ``codes`` ecosystems (see :meth:`restrict`),
-        with the options, records and table rows this context has seen."""
+        """The item's result, with the options, records and table rows this context has seen.
+
+        Give either ``quantity`` (kept on the ``codes`` ecosystems, see :meth:`restrict`) or
+        ``parts`` (already restricted by the item).
+        """
+        if parts is None:
+            assert quantity is not None
+            assert codes is not None
+            info = item.info
+            parts = [
+                Part(
+                    id=info.id,
+                    name_en=info.name_en,
+                    name_zh=info.name_zh,
+                    quantity=self.restrict(quantity, codes),
+                )
+            ]
         return ItemResult(
             info=item.info,
             method=method,
-            quantity=self.restrict(quantity, codes),
+            parts=parts,
             components=components,
             options=options.model_dump(),
             records=list(self.used),
             tables=dict(self.tables_used),
+            caps=caps or [],
+            bounds=bounds or [],
+            notes=notes or [],
         )
 
     def restrict(self, quantity: xr.DataArray, codes: set[int]) -> xr.DataArray:
