@@ -6,8 +6,9 @@ cap would give."  The rule implemented here:
 
 * the cap applies at the *finest* level at which limits are given: a unit with a limit whose
   sub-units have none is a *cap unit*;
-* a cap unit's value is min(limit, capacity); its leaves share that value in proportion to their
-  capacity (so each leaf's pixels are scaled by the same ratio);
+* a cap unit's value is min(limit, capacity) (rule ``min``) or the limit itself (rule ``equal``,
+  e.g. "purified = emitted"); its leaves share that value in proportion to their capacity (so
+  each leaf's pixels are scaled by the same ratio);
 * every parent is then the sum of its children, as for any other item;
 * a leaf not covered by any cap unit is an input error (its emissions are unknown), and a limit
   given at a coarser level that disagrees with the sum of the finer limits is reported.
@@ -36,9 +37,19 @@ class CapResult:
 
 
 def apply_cap(
-    capacity: pd.Series, limits: Mapping[str, float], hierarchy: UnitHierarchy, *, what: str
+    capacity: pd.Series,
+    limits: Mapping[str, float],
+    hierarchy: UnitHierarchy,
+    *,
+    what: str,
+    rule: str = "min",
 ) -> CapResult:
-    """Cap ``capacity`` (one value per unit, parents = sums) by ``limits`` given for some units."""
+    """Cap ``capacity`` (one value per unit, parents = sums) by ``limits`` given for some units.
+
+    With ``rule="equal"`` each cap unit takes its limit (the capacities are only weights that
+    distribute it); a cap unit with a positive limit but no capacity cannot take it, and gets 0
+    with a warning.
+    """
     frame = hierarchy.frame
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -66,8 +77,16 @@ def apply_cap(
             else [d for d in descendants(code) if frame.at[d, "is_leaf"]]
         )
         total = float(capacity.loc[code])
-        capped = min(given[code], total)
-        leaf_ratio.loc[leaves] = capped / total if total > 0 else 1.0
+        capped = min(given[code], total) if rule == "min" else given[code]
+        if rule == "equal" and total <= 0 and capped > 0:
+            warnings.append(
+                Problem(
+                    where=what,
+                    field=code,
+                    message=f"{given[code]:.6g} given, but the unit has no ecosystem to carry it; counted as 0",
+                )
+            )
+        leaf_ratio.loc[leaves] = capped / total if total > 0 else (1.0 if rule == "min" else 0.0)
     uncovered = sorted(leaf_ratio.index[leaf_ratio.isna()])
     if uncovered:
         problems.append(

@@ -223,7 +223,11 @@ def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[st
         for cap in item.caps:
             name = f"{item_id}{PART_SEP}{cap.part}"
             capped = apply_cap(
-                raw[name], cap.limits, plan.hierarchy, what=f"{item_id}: {cap.statistic}"
+                raw[name],
+                cap.limits,
+                plan.hierarchy,
+                what=f"{item_id}: {cap.statistic}",
+                rule=cap.rule,
             )
             problems += capped.problems
             result.warnings.extend(capped.warnings)
@@ -237,7 +241,7 @@ def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[st
                         f"{item_id}/{cap.part}",
                         expected=limit,
                         actual=float(capped.capped.at[code]),
-                        passed=bool(capped.capped.at[code] <= limit * (1 + BOUND_RTOL)),
+                        passed=bool(capped.capped.at[code] <= limit * (1 + BOUND_RTOL) + 1e-9),
                         note=f"capacity {capacity:.6g}; {cap.statistic}",
                     )
                 )

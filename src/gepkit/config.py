@@ -91,6 +91,26 @@ class StatisticSpec(_Strict):
     source: str = ""
 
 
+class RegisterSpec(_Strict):
+    """A register of features: lakes (polygons) or reservoirs (a table or points)."""
+
+    path: str
+    layer: str | None = None
+    name_field: str = "name"
+    total_capacity_field: str = "total_capacity"
+    """Reservoirs: total storage capacity (总库容)."""
+    flood_capacity_field: str | None = "flood_capacity"
+    """Reservoirs: designed flood-control capacity (防洪库容); empty cells use the flood share."""
+    capacity_units: str = "m^3"
+    """Unit of the capacities, e.g. 'm^3', '1e4 m^3' (万 m³) or '1e8 m^3' (亿 m³)."""
+    lon_field: str | None = "lon"
+    lat_field: str | None = "lat"
+    unit_code_field: str | None = "unit_code"
+    """Reservoirs without coordinates are assigned to the unit given here."""
+    demo: bool = False
+    source: str = ""
+
+
 class RecordOverride(_Strict):
     """A user-supplied parameter value or price, which must say where it comes from."""
 
@@ -102,14 +122,6 @@ class RecordOverride(_Strict):
     basis: str = ""
 
 
-class TablesSpec(_Strict):
-    ecosystem_classes: str | None = None
-    runoff_coefficients: str | None = None
-    rusle_c_factor: str | None = None
-    parameters: str | None = None
-    prices: str | None = None
-
-
 class RunConfig(_Strict):
     region: RegionSpec
     run: RunSpec
@@ -117,7 +129,9 @@ class RunConfig(_Strict):
     grid: GridSpec = GridSpec()
     inputs: dict[str, LayerSpec] = Field(default_factory=dict)
     statistics: dict[str, StatisticSpec] = Field(default_factory=dict)
-    tables: TablesSpec = TablesSpec()
+    registers: dict[str, RegisterSpec] = Field(default_factory=dict)
+    tables: dict[str, str] = Field(default_factory=dict)
+    """Per-table file paths overriding (or supplying) gepkit's tables; see docs/configuration.md."""
     parameters: dict[str, str | RecordOverride] = Field(default_factory=dict)
     prices: dict[str, str | RecordOverride] = Field(default_factory=dict)
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)

@@ -28,6 +28,7 @@ from gepkit.errors import ConfigError, InputError, Problem, ProblemCollector
 from gepkit.grid import AccountingGrid, require_metric, resolve_crs
 from gepkit.io.hashing import sha256_file
 from gepkit.io.rasters import RasterInfo, choose_resampling, coverage_fraction, inspect_raster
+from gepkit.io.registers import KNOWN_REGISTERS, read_lakes, read_reservoirs
 from gepkit.io.statistics import read_statistic
 from gepkit.io.vectors import read_units
 from gepkit.items import IMPLEMENTED, Item, ItemOptions
@@ -95,6 +96,8 @@ class RunPlan:
     derived: dict[str, str]
     """Layers computed from others: annual precipitation from the monthly stack."""
     statistics: dict[str, pd.DataFrame]
+    registers: dict[str, Any] = field(default_factory=dict)
+    """Lakes (GeoDataFrame in the grid CRS) and reservoirs (DataFrame), when configured."""
     warnings: list[Problem] = field(default_factory=list)
     present_codes: dict[int, frozenset[int]] = field(default_factory=dict)
     landcover_counts: dict[int, dict[int, int]] = field(default_factory=dict)
@@ -134,6 +137,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             with problems.section():
                 crosswalk = catalogue.crosswalk(_landcover_crosswalk(config), config.base_dir)
         statistics = _statistics(config, hierarchy, problems)
+        registers = _registers(config, grid, hierarchy, problems)
         problems.raise_if_any()
     assert catalogue is not None
     assert crosswalk is not None
@@ -160,6 +164,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         sources=sources,
         derived=derived,
         statistics=statistics,
+        registers=registers,
         warnings=warnings,
     )
     with stages.stage("check input data"):
@@ -411,6 +416,33 @@ def _statistics(
     for name, spec in config.statistics.items():
         with problems.section():
             out[name] = read_statistic(name, spec, config.resolve(spec.path), known)
+    return out
+
+
+def _registers(
+    config: RunConfig,
+    grid: AccountingGrid | None,
+    hierarchy: UnitHierarchy | None,
+    problems: ProblemCollector,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, spec in config.registers.items():
+        if name not in KNOWN_REGISTERS:
+            problems.add(
+                "config",
+                f"[registers.{name}]: unknown register",
+                field=f"registers.{name}",
+                hint=f"known registers: {', '.join(KNOWN_REGISTERS)}",
+            )
+            continue
+        if grid is None or hierarchy is None:
+            continue  # the units or the grid are unusable: reported already
+        with problems.section():
+            path = config.resolve(spec.path)
+            if name == "lakes":
+                out[name] = read_lakes(spec, path, grid.crs)
+            else:
+                out[name] = read_reservoirs(spec, path, grid.crs, set(hierarchy.frame.index))
     return out
 
 

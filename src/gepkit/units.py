@@ -37,6 +37,7 @@ CNY = [currency] = yuan = 元
 万元 = 1e4 * CNY = wan_yuan
 亿元 = 1e8 * CNY = yi_yuan
 person = [population] = persons = 人
+ion = [air_ion] = ions
 万人 = 1e4 * person
 """
 

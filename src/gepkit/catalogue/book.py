@@ -32,11 +32,62 @@ C_FACTOR_CLASS_COLUMNS = (
     "c_fvc_ge90",
 )
 
-#: Per-ecosystem tables and the value columns each must have.
-ECOSYSTEM_TABLES: dict[str, list[str]] = {
-    "runoff_coefficients": ["value", "unit"],
-    "rusle_c_factor": ["rule", *C_FACTOR_CLASS_COLUMNS, "c_constant"],
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A per-ecosystem table: its value columns, and whether gepkit ships a default."""
+
+    columns: tuple[str, ...]
+    shipped: bool
+    description: str
+
+
+_VALUE = ("value", "unit")
+
+#: Per-ecosystem tables.  Shipped tables have defaults in catalogue/data; the others must be given
+#: in [tables] when a method needs them (their values were not found in a readable source).
+ECOSYSTEM_TABLES: dict[str, TableInfo] = {
+    "runoff_coefficients": TableInfo(
+        _VALUE, True, "surface-runoff coefficient α (Gong et al. 2017)"
+    ),
+    "rusle_c_factor": TableInfo(
+        ("rule", *C_FACTOR_CLASS_COLUMNS, "c_constant"),
+        True,
+        "RUSLE C factor rule (HJ 1173—2021 Table A.1)",
+    ),
+    "rusle_p_factor": TableInfo(_VALUE, False, "RUSLE support-practice factor P by land use"),
+    "storm_runoff_coefficients": TableInfo(
+        _VALUE, False, "storm runoff coefficient α_s (flood regulation)"
+    ),
+    "air_capacity_so2": TableInfo(_VALUE, True, "SO₂ absorption capacity per area"),
+    "air_capacity_nox": TableInfo(_VALUE, False, "NOx absorption capacity per area"),
+    "air_capacity_dust": TableInfo(_VALUE, True, "dust retention capacity per area"),
+    "air_capacity_fluoride": TableInfo(_VALUE, False, "fluoride absorption capacity per area"),
+    "water_capacity_cod": TableInfo(_VALUE, False, "COD purification capacity per area"),
+    "water_capacity_nh3n": TableInfo(_VALUE, False, "NH₃-N purification capacity per area"),
+    "water_capacity_tn": TableInfo(_VALUE, False, "TN purification capacity per area"),
+    "water_capacity_tp": TableInfo(_VALUE, False, "TP purification capacity per area"),
+    "rweq_vegetation_coefficient": TableInfo(
+        _VALUE, True, "RWEQ vegetation coefficient a_i (HJ 1173 A.20)"
+    ),
+    "climate_epp": TableInfo(_VALUE, False, "heat consumed by transpiration per area and day, EPP"),
+    "negative_ion_concentration": TableInfo(_VALUE, False, "negative air-ion concentration"),
+    "canopy_height": TableInfo(_VALUE, False, "canopy height"),
+    "carbon_pools": TableInfo(
+        ("c_above", "c_below", "c_soil", "c_dead", "unit"),
+        False,
+        "carbon stock per area by pool (like InVEST Carbon)",
+    ),
+    "carbon_sequestration_rates": TableInfo(_VALUE, False, "carbon sequestration rate per area"),
+    "budyko_parameters": TableInfo(
+        ("kc", "root_depth", "vegetated"),
+        False,
+        "crop coefficient, root depth (mm) and vegetated flag (InVEST AWY)",
+    ),
 }
+
+#: Names accepted in [tables].
+TABLE_NAMES = ("ecosystem_classes", *ECOSYSTEM_TABLES, "parameters", "prices")
 
 
 @dataclass
@@ -53,24 +104,32 @@ class Catalogue:
         """Load every table the config names (or the shipped defaults); report all problems."""
         problems = ProblemCollector()
         spec = config.tables
+        for name in spec:
+            if name not in TABLE_NAMES:
+                problems.add(
+                    "config",
+                    f"[tables] {name}: unknown table",
+                    field=f"tables.{name}",
+                    hint=f"known tables: {', '.join(TABLE_NAMES)}",
+                )
 
-        def path_of(name: str, configured: str | None) -> Path:
+        def path_of(name: str) -> Path:
+            configured = spec.get(name)
             return config.resolve(configured) if configured else shipped_table(f"{name}.csv")
 
         classes: EcosystemClasses | None = None
         with problems.section():
-            classes = EcosystemClasses.load(path_of("ecosystem_classes", spec.ecosystem_classes))
+            classes = EcosystemClasses.load(path_of("ecosystem_classes"))
         tables: dict[str, EcosystemTable] = {}
-        for name, columns in ECOSYSTEM_TABLES.items():
+        for name, info in ECOSYSTEM_TABLES.items():
+            if classes is None or (not info.shipped and name not in spec):
+                continue
             with problems.section():
-                if classes is not None:
-                    tables[name] = EcosystemTable.load(
-                        name, path_of(name, getattr(spec, name)), columns, classes
-                    )
+                tables[name] = EcosystemTable.load(name, path_of(name), list(info.columns), classes)
         records: dict[str, RecordTable] = {}
         for kind, name in (("parameter", "parameters"), ("price", "prices")):
             with problems.section():
-                records[name] = RecordTable.load(path_of(name, getattr(spec, name)), kind)
+                records[name] = RecordTable.load(path_of(name), kind)
         problems.raise_if_any(TableError)
         assert classes is not None
         book = cls(
@@ -111,7 +170,20 @@ class Catalogue:
     def price(self, key: str) -> Record:
         return _choose(self.prices, key, self.price_choices.get(key))
 
-    def table(self, name: str) -> EcosystemTable:
+    def table(self, name: str, *, needed_by: str = "this run") -> EcosystemTable:
+        """A per-ecosystem table; a clear error when a table without default is not configured."""
+        if name not in self.tables:
+            info = ECOSYSTEM_TABLES[name]
+            raise TableError(
+                Problem(
+                    where="config",
+                    field=f"tables.{name}",
+                    message=f"{needed_by} needs the table '{name}' ({info.description}); gepkit ships "
+                    f"no default because no verified values were found",
+                    hint=f"add [tables] {name} = 'your.csv' with columns ecosystem_code, "
+                    f"{', '.join(info.columns)}, source, confidence",
+                )
+            )
         return self.tables[name]
 
     def describe(self) -> dict[str, Any]:
@@ -160,4 +232,11 @@ def require_codes(
         )
 
 
-__all__ = ["ECOSYSTEM_TABLES", "Catalogue", "InputError", "require_codes"]
+__all__ = [
+    "ECOSYSTEM_TABLES",
+    "TABLE_NAMES",
+    "Catalogue",
+    "InputError",
+    "TableInfo",
+    "require_codes",
+]

@@ -60,9 +60,7 @@ ITEMS: dict[str, ItemInfo] = {
             "climate_regulation", "R10", "regulating", "气候调节", "Climate regulation", "kWh"
         ),
         ItemInfo("pest_control", "R11", "regulating", "病虫害控制", "Pest control", "hectare"),
-        ItemInfo(
-            "negative_ions", "R12", "regulating", "负氧离子", "Negative air ions", "dimensionless"
-        ),
+        ItemInfo("negative_ions", "R12", "regulating", "负氧离子", "Negative air ions", "ion"),
         ItemInfo(
             "species_conservation",
             "R13",

@@ -12,7 +12,19 @@ from gepkit.errors import InputError, Problem
 from gepkit.io.tables import read_csv, require_columns
 
 #: Statistics gepkit uses, with the unit they are stored in.
-KNOWN_STATISTICS = {"population": "person", "gdp": "CNY"}
+KNOWN_STATISTICS = {
+    "population": "person",
+    "gdp": "CNY",
+    # Pollutant emissions (or loads entering water bodies) that cap purification items.
+    "emissions_so2": "t",
+    "emissions_nox": "t",
+    "emissions_dust": "t",
+    "emissions_fluoride": "t",
+    "emissions_cod": "t",
+    "emissions_nh3n": "t",
+    "emissions_tn": "t",
+    "emissions_tp": "t",
+}
 
 
 def read_statistic(

@@ -33,6 +33,7 @@ from gepkit.catalogue.tables import EcosystemTable, Record
 from gepkit.errors import ConfigError, Problem
 from gepkit.grid import AccountingGrid
 from gepkit.models.lookup import in_codes
+from gepkit.zones import Zones
 
 
 class ItemOptions(BaseModel):
@@ -77,6 +78,10 @@ class Cap:
     """Name of the statistic the limits come from (e.g. ``emissions_so2``), for messages."""
     limits: dict[str, float]
     """Limit per unit code, in the item's unit."""
+    rule: str = "min"
+    """``min``: the part is min(limit, its own total) — purified ≤ emitted; ``equal``: the part
+    *is* the limit (e.g. purified = emitted, the Garzê practice), distributed over the unit's
+    pixels in proportion to the part's per-pixel values, which then act as weights."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,11 @@ class ItemContext:
     catalogue: Catalogue
     item_options: Mapping[str, ItemOptions] = field(default_factory=dict)
     """The resolved options of every item of the run (an item may follow another's basis)."""
+    zones: Zones | None = None
+    """The units on the grid (for items assigned to units feature by feature, e.g. lakes)."""
+    statistics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Per-unit statistics of the year (code → value in the statistic's canonical unit)."""
+    registers: Mapping[str, Any] = field(default_factory=dict)
     used: list[Record] = field(default_factory=list)
     tables_used: dict[str, list[int]] = field(default_factory=dict)
 
@@ -134,6 +144,34 @@ class ItemContext:
 
     def layer(self, name: str) -> xr.DataArray:
         return self.layers[name]
+
+    def statistic(self, name: str, *, needed_by: str) -> Mapping[str, float]:
+        """A statistic of the year by unit code; a clear error when it is not configured."""
+        if name not in self.statistics:
+            raise ConfigError(
+                Problem(
+                    where="config",
+                    field=f"statistics.{name}",
+                    message=f"{needed_by} needs the statistic '{name}' for {self.year}, which is not configured",
+                    hint=f"add [statistics.{name}] (path, code_field, value_field, units), or change "
+                    f"the item's method",
+                )
+            )
+        return self.statistics[name]
+
+    def register(self, name: str, *, needed_by: str) -> Any:
+        """A register (lakes, reservoirs); a clear error when it is not configured."""
+        if name not in self.registers:
+            raise ConfigError(
+                Problem(
+                    where="config",
+                    field=f"registers.{name}",
+                    message=f"{needed_by} needs the {name} register, which is not configured",
+                    hint=f"add [registers.{name}] with its path, or drop this part of the item (see "
+                    f"its options)",
+                )
+            )
+        return self.registers[name]
 
     def parameter(self, key: str) -> Record:
         record = self.catalogue.parameter(key)
@@ -152,7 +190,7 @@ class ItemContext:
 
     def table(self, name: str, codes: set[int], item: str) -> EcosystemTable:
         """A per-ecosystem table, checked to have a row for every code in ``codes``."""
-        table = self.catalogue.table(name)
+        table = self.catalogue.table(name, needed_by=item)
         require_codes(table, codes, item, self.catalogue.classes)
         self.tables_used[name] = sorted(codes)
         return table
