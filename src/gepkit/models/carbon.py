@@ -82,3 +82,69 @@ def carbon_sequestration(
     flux = nep.clip(min=0.0) if negative == "zero" else nep
     co2 = flux * cell_area_m2 * 1e-6 * CO2_PER_C
     return with_units(co2, "tCO2", "carbon_sequestration")
+
+
+def carbon_stock(
+    *,
+    above: xr.DataArray,
+    below: xr.DataArray,
+    soil: xr.DataArray,
+    dead: xr.DataArray,
+    cell_area_ha: float,
+) -> xr.DataArray:
+    """Carbon stored per cell: the four pools by land-cover class, as InVEST's Carbon model.
+
+    .. math:: C = (C_{above} + C_{below} + C_{soil} + C_{dead}) \\cdot A
+
+    Parameters
+    ----------
+    above, below, soil, dead : pool densities [tC/hectare] (Mg C/ha).
+    cell_area_ha : A [hectare].
+
+    Returns
+    -------
+    Stock [tC] per cell.
+    """
+    for name, pool in (("c_above", above), ("c_below", below), ("c_soil", soil), ("c_dead", dead)):
+        require_units(pool, "tC/hectare", name)
+    return with_units((above + below + soil + dead) * cell_area_ha, "tC", "carbon_stock")
+
+
+def sequestration_from_stock_change(
+    *, stock: xr.DataArray, baseline_stock: xr.DataArray, years: float
+) -> xr.DataArray:
+    """Mean annual CO₂ sequestered between a baseline stock and the current one.
+
+    .. math:: Q = \\frac{44}{12} \\cdot \\frac{C_t - C_{t_0}}{t - t_0}
+
+    Parameters
+    ----------
+    stock, baseline_stock : carbon stock per cell [tC].
+    years : t − t₀ [a], > 0.
+
+    Returns
+    -------
+    CO₂ sequestered per cell and year [tCO2] (negative where carbon was lost).
+    """
+    require_units(stock, "tC", "carbon_stock")
+    require_units(baseline_stock, "tC", "baseline_carbon_stock")
+    if not years > 0:
+        raise ValueError("the baseline year must be before the accounting year")
+    return with_units((stock - baseline_stock) / years * CO2_PER_C, "tCO2", "carbon_sequestration")
+
+
+def sequestration_from_rate(
+    *, rate: xr.DataArray, cell_area_ha: float, soil_coefficient: float = 0.0
+) -> xr.DataArray:
+    """CO₂ sequestered per cell from a rate per area: Q = (44/12)·R·(1 + β)·A.
+
+    Parameters
+    ----------
+    rate : carbon sequestration rate R [tC/hectare] per year, by ecosystem.
+    cell_area_ha : A [hectare].
+    soil_coefficient : β, soil carbon gained per unit of vegetation carbon (forest) [dimensionless].
+    """
+    require_units(rate, "tC/hectare", "carbon_sequestration_rate")
+    return with_units(
+        rate * (1.0 + soil_coefficient) * cell_area_ha * CO2_PER_C, "tCO2", "carbon_sequestration"
+    )
