@@ -60,6 +60,13 @@ HOT_DAY_TMAX_C = 26.0  # air conditioning on days with a maximum above 26 °C (c
 DIURNAL_HALF_RANGE_C = 5.0  # mean daily maximum ≈ mean + 5 °C in Jiangxi [K]
 DAYS_IN_MONTH = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])  # 2020 is a leap year
 
+# Storm rain (days ≥ 50 mm) as a share of annual rain: Jiangxi has a handful of storm days a
+# year carrying roughly a quarter of its rain [K].
+STORM_SHARE = 0.25
+# Emissions: the 2012 provincial totals [S] (data-raw/jiangxi/jiangxi_emissions_2012.csv)
+# shared among counties by population [D]; no later provincial figures were found.
+EMISSIONS_BASIS = "population share of the 2012 provincial totals"
+
 IGBP_WATER, IGBP_URBAN = 0, 13
 
 
@@ -118,6 +125,7 @@ def main() -> None:
         "rainfall_erosivity": "MJ*mm/(hectare*h)",
         "soil_erodibility": "t*hectare*h/(hectare*MJ*mm)",
         "hot_days": "day",
+        "storm_precipitation": "mm",
     }
     stats = {}
     for name, data in fields.items():
@@ -132,6 +140,13 @@ def main() -> None:
             "units": units_of[name],
         }
     (out / "demo_fields_stats.json").write_text(json.dumps(stats, indent=2) + "\n")
+
+    build_lakes(landcover, profile).to_file(out / "demo_lakes.geojson", driver="GeoJSON")
+    build_reservoirs().to_csv(out / "reservoirs.csv", index=False)
+    population = build_population()
+    build_emissions(population, units).to_csv(out / "demo_emissions_2020.csv", index=False)
+    for name, table in demo_tables().items():
+        table.to_csv(out / f"demo_{name}.csv", index=False)
     print(json.dumps(stats, indent=2))
 
 
@@ -217,6 +232,76 @@ def cell_centres(profile: dict) -> tuple[np.ndarray, np.ndarray]:
     return np.meshgrid(lon, lat)
 
 
+def build_lakes(landcover: np.ndarray, profile: dict) -> gpd.GeoDataFrame:
+    """Poyang Lake's outline as the largest connected body of MODIS water pixels [D].
+
+    A demo register: a real lake register (e.g. the national lake inventory) gives each lake's
+    polygon; here the 0.05° water pixels around Poyang are dissolved into one lake.
+    """
+    from rasterio.features import shapes
+    from scipy import ndimage
+
+    water = landcover == IGBP_WATER
+    labels, _ = ndimage.label(water, structure=np.ones((3, 3)))
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    largest = labels == int(np.argmax(sizes))
+    polygons = [shape_ for shape_, value in shapes(largest.astype("uint8"), mask=largest,
+                                                   transform=profile["transform"]) if value == 1]
+    from shapely.geometry import shape as to_shape
+    from shapely.ops import unary_union
+
+    lake = unary_union([to_shape(p) for p in polygons])
+    return gpd.GeoDataFrame(
+        {"name": ["鄱阳湖 Poyang Lake"], "source": ["demo outline: largest body of MODIS MCD12C1 2019 water pixels"]},
+        geometry=[lake], crs="EPSG:4326")
+
+
+def build_reservoirs() -> pd.DataFrame:
+    """Five large reservoirs with published capacities [S], by the county of their dam [K]."""
+    table = pd.read_csv(RAW / "jiangxi_reservoirs.csv", dtype={"unit_code": str})
+    return table
+
+
+def build_emissions(population: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """County emissions: provincial totals shared by population [D]."""
+    totals = pd.read_csv(RAW / "jiangxi_emissions_2012.csv").set_index("pollutant")
+    counties = set(units.loc[units["level"] == "county", "code"])
+    people = population[population["code"].isin(counties)].set_index("code")["population"]
+    share = people / people.sum()
+    table = pd.DataFrame({"code": share.index, "year": YEAR})
+    for pollutant, row in totals.iterrows():
+        table[f"{pollutant}_t"] = (share * float(row["value"]) * 1e4).round(1).to_numpy()  # 万t → t
+    return table
+
+
+def demo_tables() -> dict[str, pd.DataFrame]:
+    """Tables without a verified source, with illustrative demo values [D] (see README)."""
+    storm = pd.DataFrame({
+        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34],
+        "value": [15, 18, 16, 30, 25, 25, 35, 40, 40, 40, 50],
+        "unit": "percent",
+        "source": "illustrative demo value: no verified storm runoff coefficient table was found",
+        "year": YEAR, "confidence": "D", "note": "replace with the MEE guideline's table",
+    })
+    ions = pd.DataFrame({
+        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
+        "value": [2000, 1500, 1800, 1000, 1000, 1000, 800, 800, 800, 800, 600, 1200, 1500, 1500],
+        "unit": "1/cm^3",
+        "source": "illustrative demo value of forest negative-air-ion concentration",
+        "year": YEAR, "confidence": "D", "note": "replace with field measurements",
+    })
+    height = pd.DataFrame({
+        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
+        "value": [15, 12, 13, 8, 2, 2, 1.5, 0.5, 0.5, 0.5, 0.3, 1, 1, 1],
+        "unit": "m",
+        "source": "illustrative demo canopy height (for water: a 1 m air layer)",
+        "year": YEAR, "confidence": "D", "note": "replace with the forest inventory",
+    })
+    return {"storm_runoff_coefficients": storm, "negative_ion_concentration": ions,
+            "canopy_height": height}
+
+
 # -- demo fields ------------------------------------------------------------------------------
 
 
@@ -274,6 +359,7 @@ def make_fields(
     npp = np.where(water, np.nan, npp)
     npp = rescale_mean(npp, province & ~water, NPP_MEAN_GC)
 
+    storm = STORM_SHARE * annual_p
     erosivity = R_MEAN * (annual_p / PRECIP_MEAN_MM) ** R_EXPONENT
     erodibility = K_MEAN * (1.0 + 0.15 * np.tanh((mean_elevation - elevation) / 300.0))
 
@@ -289,6 +375,7 @@ def make_fields(
         "rainfall_erosivity": erosivity,
         "soil_erodibility": erodibility,
         "hot_days": hot_days,
+        "storm_precipitation": storm,
     }
 
 

@@ -12,6 +12,7 @@ quantity per cell follows from the formulas by hand.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -149,6 +150,20 @@ def landcover_array() -> np.ndarray:
     return out
 
 
+#: The items the synthetic region computes unless a test selects others with select_items().
+BASE_ITEMS = ["water_conservation", "soil_retention", "carbon_sequestration", "oxygen_release"]
+BASE_ITEMS_LINE = "items = " + json.dumps(BASE_ITEMS)
+
+
+def select_items(config: Path, items: list[str]) -> None:
+    """Replace the synthetic region's item list in its gep.toml."""
+    text = config.read_text(encoding="utf-8")
+    assert BASE_ITEMS_LINE in text
+    config.write_text(
+        text.replace(BASE_ITEMS_LINE, "items = " + json.dumps(list(items))), encoding="utf-8"
+    )
+
+
 CONFIG = """
 [region]
 name = "测试省"
@@ -158,6 +173,7 @@ code = "990000"
 [run]
 years = [2020]
 profile = "DB36/T 1402-2021"
+{items_line}
 chunk = {chunk}
 
 [units]
@@ -249,7 +265,12 @@ def build_region(
         "code,population\n990101,1000\n990102,2000\n990201,3000\n990202,4000\n", encoding="utf-8"
     )
     config = textwrap.dedent(CONFIG).format(
-        chunk=chunk, grid_crs=grid_crs, crosswalk=crosswalk, precip_units=precip_units, extra=extra
+        chunk=chunk,
+        grid_crs=grid_crs,
+        crosswalk=crosswalk,
+        precip_units=precip_units,
+        extra=extra,
+        items_line=BASE_ITEMS_LINE,
     )
     if years != (2020,):
         config = config.replace("years = [2020]", f"years = {list(years)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from affine import Affine
-from conftest import CELL, X0, Y0, write_raster, write_units
+from conftest import BASE_ITEMS_LINE, CELL, X0, Y0, write_raster, write_units
 from typer.testing import CliRunner
 
 from gepkit.cli import app
@@ -144,10 +144,7 @@ def test_config_mistakes(region, tmp_path, setting, fragment):
     config = region()
     text = config.read_text(encoding="utf-8")
     if setting.startswith("[run]"):
-        text = text.replace(
-            'profile = "DB36/T 1402-2021"',
-            'profile = "DB36/T 1402-2021"\n' + setting.split("\n", 1)[1],
-        )
+        text = text.replace(BASE_ITEMS_LINE, setting.split("\n", 1)[1])
     else:
         text += "\n" + setting + "\n"
     config.write_text(text, encoding="utf-8")

@@ -48,11 +48,18 @@ def test_demo_accounts_cover_province_cities_and_counties(demo_run):
         "city": 11,
         "province": 1,
     }
+    # every regulating item of the DB36/T 1402 profile (provisioning and recreation come from
+    # statistics, in their own issue)
     assert set(accounts["item"]) == {
         "water_conservation",
         "soil_retention",
+        "flood_regulation",
+        "air_purification",
+        "water_purification",
         "carbon_sequestration",
         "oxygen_release",
+        "climate_regulation",
+        "negative_ions",
     }
     assert (accounts["data_flag"] == "demo").all()
     assert list(accounts.columns[:12]) == [
@@ -95,7 +102,10 @@ def test_demo_checks_and_maps(demo_run):
     out, _ = demo_run
     checks = pd.read_csv(out / "checks.csv")
     assert checks["passed"].all()
-    assert (checks["check"] == "parent_polygon_vs_children").sum() == 12 * 4
+    parts = pd.read_csv(out / "parts.csv")
+    n_parts = len(parts[["item", "part"]].drop_duplicates())
+    # every part of every item, for the province and the 11 cities (which have polygons)
+    assert (checks["check"] == "parent_polygon_vs_children").sum() == 12 * n_parts
     accounts = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str})
     total = accounts[accounts["unit_code"] == "360000"].set_index("item")
     for item in total.index:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from conftest import ET_MM, K_FACTOR, NDVI, NPP_GC, PRECIP_MM, R_FACTOR, TEMP_C
+from conftest import BASE_ITEMS_LINE, ET_MM, K_FACTOR, NDVI, NPP_GC, PRECIP_MM, R_FACTOR, TEMP_C
 from typer.testing import CliRunner
 
 from gepkit.cli import app
@@ -52,9 +52,14 @@ def _accounts(out: Path) -> pd.DataFrame:
     return pd.read_csv(out / "accounts.csv", dtype={"unit_code": str, "parent_code": str})
 
 
+#: The hand computation uses a fixed slope length (L = 1); flow-based LS is checked against
+#: InVEST in test_invest_comparison.py and by hand in tests/models.
+SLOPE_ONLY = '[options.soil_retention]\nls_method = "slope_only"\n'
+
+
 @pytest.fixture
 def result(region, tmp_path):
-    config = load_config(region())
+    config = load_config(region(extra=SLOPE_ONLY))
     return run(config, tmp_path / "out")
 
 
@@ -178,6 +183,8 @@ def test_checks_pass_and_are_written(result):
         "units_sum_to_raster_total",
         "children_sum_to_parent",
         "parent_polygon_vs_children",
+        "bound:potential_erosion",
+        "bound:precipitation_volume",
     }
     assert result.manifest["checks"]["summary"]["units_sum_to_raster_total"] == {
         "passed": 4,
@@ -246,3 +253,35 @@ def test_cli_run_and_validate(region, tmp_path):
     assert "--overwrite" in again.output
     replaced = runner.invoke(app, ["run", str(config), "--out", str(out), "--overwrite"])
     assert replaced.exit_code == 0, replaced.output
+
+
+def test_profile_items_can_be_added_and_dropped(region, tmp_path):
+    """[run] add_items/drop_items change the profile's list; the manifest records both."""
+    config = region()
+    dropped = [
+        "flood_regulation",
+        "air_purification",
+        "water_purification",
+        "climate_regulation",
+        "negative_ions",
+    ]
+    lines = f'add_items = ["pest_control"]\ndrop_items = {json.dumps(dropped)}'
+    text = config.read_text(encoding="utf-8").replace(BASE_ITEMS_LINE, lines)
+    config.write_text(text, encoding="utf-8")
+    result = run(load_config(config), tmp_path / "out")
+    assert set(result.plan.items) == {
+        "water_conservation",
+        "soil_retention",
+        "carbon_sequestration",
+        "oxygen_release",
+        "pest_control",
+    }
+    profile = result.manifest["profile"]
+    assert profile["added"] == ["pest_control"]
+    assert "flood_regulation" in profile["dropped"]
+    assert "flood_regulation" not in profile["not_computed"]
+    assert "recreation" in profile["not_computed"]  # in the profile, not implemented yet
+    accounts = _accounts(result.out_dir)
+    forest = accounts[(accounts["unit_code"] == "990101") & (accounts["item"] == "pest_control")]
+    assert float(forest["quantity"].iloc[0]) == pytest.approx(16 * 100.0)  # 16 cells of 100 hm²
+    assert float(forest["value"].iloc[0]) == pytest.approx(16 * 100.0 * 375.0)

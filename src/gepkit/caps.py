@@ -69,6 +69,7 @@ def apply_cap(
         return out
 
     cap_units = [code for code in given if not any(d in given for d in descendants(code))]
+    uncarried: dict[str, float] = {}
     leaf_ratio = pd.Series(float("nan"), index=hierarchy.leaves, dtype="float64")
     for code in cap_units:
         leaves = (
@@ -79,14 +80,19 @@ def apply_cap(
         total = float(capacity.loc[code])
         capped = min(given[code], total) if rule == "min" else given[code]
         if rule == "equal" and total <= 0 and capped > 0:
-            warnings.append(
-                Problem(
-                    where=what,
-                    field=code,
-                    message=f"{given[code]:.6g} given, but the unit has no ecosystem to carry it; counted as 0",
-                )
-            )
+            uncarried[code] = given[code]
         leaf_ratio.loc[leaves] = capped / total if total > 0 else (1.0 if rule == "min" else 0.0)
+    if uncarried:
+        listed = ", ".join(sorted(uncarried)[:10]) + (" …" if len(uncarried) > 10 else "")
+        warnings.append(
+            Problem(
+                where=what,
+                message=f"{len(uncarried)} unit(s) have a value ({sum(uncarried.values()):.6g} in all) but "
+                f"no ecosystem of the item's scope to carry it; counted as 0: {listed}",
+                hint="check the land cover (small water bodies may be missing at coarse resolution) "
+                "or the item's ecosystems option",
+            )
+        )
     uncovered = sorted(leaf_ratio.index[leaf_ratio.isna()])
     if uncovered:
         problems.append(

@@ -39,6 +39,10 @@ class RunSpec(_Strict):
     profile: str = DEFAULT_PROFILE
     items: list[str] | None = None
     """Items to compute; default: the profile's items that this gepkit version implements."""
+    add_items: list[str] = Field(default_factory=list)
+    """Items computed on top of the profile's (or ``items``)."""
+    drop_items: list[str] = Field(default_factory=list)
+    """Items of the profile left out of this run (recorded in the manifest)."""
     demo: bool = False
     """Marks every output as demo values (illustrative inputs, not an official account)."""
     chunk: int = Field(default=2048, ge=2)
@@ -102,7 +106,7 @@ class RegisterSpec(_Strict):
     flood_capacity_field: str | None = "flood_capacity"
     """Reservoirs: designed flood-control capacity (防洪库容); empty cells use the flood share."""
     capacity_units: str = "m^3"
-    """Unit of the capacities, e.g. 'm^3', '1e4 m^3' (万 m³) or '1e8 m^3' (亿 m³)."""
+    """Unit of the capacities, e.g. 'm^3', '万m3' (10⁴ m³) or '亿m3' (10⁸ m³)."""
     lon_field: str | None = "lon"
     lat_field: str | None = "lat"
     unit_code_field: str | None = "unit_code"

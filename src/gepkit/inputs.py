@@ -47,14 +47,32 @@ def ecosystem_layer(plan: RunPlan, landcover: xr.DataArray) -> xr.DataArray:
     return lookup(landcover, mapping, name="ecosystem", units="dimensionless")
 
 
+def year_statistics(plan: RunPlan, year: int) -> dict[str, dict[str, float]]:
+    """Every statistic's values for ``year`` by unit code; rows without a year apply to every
+    year, and a row for the year itself takes precedence over them.  Empty values mean "not
+    reported" and are left out."""
+    out: dict[str, dict[str, float]] = {}
+    for name, frame in plan.statistics.items():
+        rows = frame[(frame["year"] == year) | frame["year"].isna()]
+        rows = rows.sort_values("year", na_position="first").dropna(subset=["value"])
+        given = rows.groupby("code")["value"].last()
+        out[name] = {str(code): float(value) for code, value in given.items()}
+    return out
+
+
 def year_context(plan: RunPlan, year: int) -> ItemContext:
     layers = year_layers(plan, year)
+    baseline = layers.get("landcover_baseline")
     return ItemContext(
         grid=plan.grid,
         year=year,
         layers=layers,
         ecosystem=ecosystem_layer(plan, layers["landcover"]),
+        baseline_ecosystem=ecosystem_layer(plan, baseline) if baseline is not None else None,
         present_codes=plan.present_codes[year],
         catalogue=plan.catalogue,
         item_options=plan.options,
+        zones=plan.zones,
+        statistics=year_statistics(plan, year),
+        registers=plan.registers,
     )

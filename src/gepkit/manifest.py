@@ -68,6 +68,8 @@ def build_manifest(
             "confidence": plan.profile.confidence,
             "items": list(plan.profile.items),
             "computed": list(plan.items),
+            "added": list(plan.config.run.add_items),
+            "dropped": list(plan.config.run.drop_items),
             "not_computed": plan.not_computed,
             "note": "items of the profile that this gepkit version does not compute yet are "
             "listed in not_computed; GEP in this run covers the computed items only",
@@ -152,6 +154,15 @@ def _items(results: list[YearResult]) -> dict[str, Any]:
                 "options": item.options,
                 "parameters_and_prices": [r.describe() for r in item.records],
                 "tables": item.tables,
+                "parts": [p.id for p in item.parts],
+                "caps": [
+                    {"part": c.part, "statistic": c.statistic, "rule": c.rule} for c in item.caps
+                ],
+                "bounds": [
+                    {"id": b.id, "description": b.description, "severity": b.severity}
+                    for b in item.bounds
+                ],
+                "notes": item.notes,
                 "components": [
                     {
                         "id": p.component.id,

@@ -57,6 +57,10 @@ def run(
         stages.reporter.warn(str(warning))
     with stages.stage("build accounts"):
         tables = _tables(plan, results, warnings)
+        share_warnings = _share_warnings(plan, tables["accounts"])
+        for warning in share_warnings:
+            stages.reporter.warn(str(warning))
+        warnings += share_warnings
     with atomic_folder(out_dir, overwrite=overwrite) as tmp:
         with stages.stage("write outputs"):
             _write(tmp, plan, results, tables)
@@ -83,6 +87,33 @@ def _tables(
         "gaps": accounts.gaps_table(plan, results),
         "checks": accounts.checks_table(results),
     }
+
+
+def _share_warnings(plan: RunPlan, accounts: pd.DataFrame) -> list[Problem]:
+    """Items with a ``warn_share`` option (climate regulation, catalogue §2.12): warn where the
+    item's share of GEP in a top-level unit exceeds it."""
+    out: list[Problem] = []
+    roots = set(plan.hierarchy.frame.index[plan.hierarchy.frame["parent_code"] == ""])
+    for item_id, options in plan.options.items():
+        threshold = getattr(options, "warn_share", None)
+        if threshold is None:
+            continue
+        rows = accounts[accounts["unit_code"].isin(roots)]
+        for (year, code), group in rows.groupby(["year", "unit_code"]):
+            gep = float(group["value"].sum())
+            value = float(group.loc[group["item"] == item_id, "value"].sum())
+            if gep > 0 and value / gep > threshold:
+                out.append(
+                    Problem(
+                        where=f"{item_id} ({year})",
+                        field=str(code),
+                        message=f"{value / gep:.0%} of GEP (threshold {threshold:.0%}); this item often "
+                        f"dominates GEP and is very sensitive to the days above the threshold, "
+                        f"the transpiration energy and the electricity price (catalogue §2.12)",
+                        hint="report it separately and check its inputs and parameters",
+                    )
+                )
+    return out
 
 
 def _write(

@@ -192,6 +192,19 @@ def _select_items(
         )
         profile = next(iter(PROFILES.values()))
     requested = config.run.items if config.run.items is not None else list(profile.items)
+    for item_id in config.run.drop_items:
+        if item_id not in ITEMS:
+            problems.add(
+                "config",
+                f"'{item_id}' is not a GEP item",
+                field="run.drop_items",
+                hint=f"items are named as in the catalogue glossary: {', '.join(ITEMS)}",
+            )
+    explicit = set(config.run.add_items) | (
+        set(config.run.items) if config.run.items is not None else set()
+    )
+    requested = [i for i in [*requested, *config.run.add_items] if i not in config.run.drop_items]
+    requested = list(dict.fromkeys(requested))
     items: dict[str, Item] = {}
     for item_id in requested:
         if item_id not in ITEMS:
@@ -203,7 +216,7 @@ def _select_items(
             )
         elif item_id in IMPLEMENTED:
             items[item_id] = IMPLEMENTED[item_id]
-        elif config.run.items is not None:
+        elif item_id in explicit:
             problems.add(
                 "config",
                 f"item '{item_id}' is not implemented in this version of gepkit",
@@ -217,7 +230,7 @@ def _select_items(
             field="run.items",
             hint=f"implemented items: {', '.join(IMPLEMENTED)}",
         )
-    not_computed = [i for i in profile.items if i not in items]
+    not_computed = [i for i in profile.items if i not in items and i not in config.run.drop_items]
     options: dict[str, ItemOptions] = {}
     for key in config.options:
         if key not in IMPLEMENTED:
@@ -279,6 +292,9 @@ def _needed_layers(
     for item_id, item in items.items():
         if item_id not in options:
             continue  # its options are invalid: already reported
+        needed.update(
+            name for name in item.optional_layers(options[item_id]) if name in config.inputs
+        )
         for name in item.layers(options[item_id], options):
             info = LAYERS[name]
             if name in config.inputs:
@@ -461,7 +477,7 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
     for (name, year), source in plan.sources.items():
         layer = read_layer(plan, source).data
         key = f"{name}:{year}"
-        if name == "landcover":
+        if LAYERS[name].kind == "categorical":
             codes = dsa.where(dsa.isnan(layer), -1, layer).astype("int64")
             tasks[key] = dsa.unique(dsa.where(mask, codes, OUTSIDE), return_counts=True)
         else:
@@ -476,12 +492,13 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
     for (name, year), source in plan.sources.items():
         key = f"{name}:{year}"
         where = f"layer '{name}' ({source.path.name})"
-        if name == "landcover":
+        if LAYERS[name].kind == "categorical":
             codes, counts = results[key]
             keep = codes != OUTSIDE
             codes, counts = codes[keep], counts[keep]
             _check_landcover(
                 plan,
+                name,
                 year,
                 dict(zip(codes.tolist(), counts.tolist(), strict=True)),
                 region_cells,
@@ -516,6 +533,7 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
 
 def _check_landcover(
     plan: RunPlan,
+    name: str,
     year: int,
     counts: dict[int, int],
     region_cells: int,
@@ -523,7 +541,8 @@ def _check_landcover(
     problems: ProblemCollector,
 ) -> None:
     missing = counts.pop(-1, 0)
-    plan.landcover_counts[year] = counts
+    if name == "landcover":
+        plan.landcover_counts[year] = counts
     unmapped = {c: n for c, n in counts.items() if c not in plan.crosswalk.mapping}
     if unmapped:
         listed = ", ".join(f"{c} ({n} px)" for c, n in sorted(unmapped.items()))
@@ -550,9 +569,10 @@ def _check_landcover(
                 "no land-cover class; raster items are missing there",
             )
         )
-    plan.present_codes[year] = frozenset(
-        plan.crosswalk.mapping[c] for c in counts if c in plan.crosswalk.mapping
-    )
+    # Every land cover of the year (the current one, and a baseline for stock changes) needs
+    # its ecosystem codes in the tables an item uses: the present codes are their union.
+    present = {plan.crosswalk.mapping[c] for c in counts if c in plan.crosswalk.mapping}
+    plan.present_codes[year] = frozenset(present | plan.present_codes.get(year, frozenset()))
 
 
 def _dry_run_items(plan: RunPlan, year: int, problems: ProblemCollector) -> None:

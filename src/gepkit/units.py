@@ -39,6 +39,8 @@ CNY = [currency] = yuan = 元
 person = [population] = persons = 人
 ion = [air_ion] = ions
 万人 = 1e4 * person
+万m3 = 1e4 * m^3 = wan_m3
+亿m3 = 1e8 * m^3 = yi_m3
 """
 
 

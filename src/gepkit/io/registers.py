@@ -79,7 +79,7 @@ def read_reservoirs(
                 where="config",
                 field="registers.reservoirs.capacity_units",
                 message=f"'{spec.capacity_units}' is not a volume unit",
-                hint="use 'm^3', '1e4 m^3' (万 m³) or '1e8 m^3' (亿 m³)",
+                hint="use 'm^3', '万m3' (10⁴ m³) or '亿m3' (10⁸ m³)",
             )
         ) from err
     total = pd.to_numeric(frame[spec.total_capacity_field], errors="coerce")

@@ -130,6 +130,8 @@ class ItemContext:
     catalogue: Catalogue
     item_options: Mapping[str, ItemOptions] = field(default_factory=dict)
     """The resolved options of every item of the run (an item may follow another's basis)."""
+    baseline_ecosystem: xr.DataArray | None = None
+    """Ecosystem codes of the baseline land cover (``landcover_baseline``), when configured."""
     zones: Zones | None = None
     """The units on the grid (for items assigned to units feature by feature, e.g. lakes)."""
     statistics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
@@ -283,6 +285,10 @@ class Item:
         """Input layers this item needs with these options (besides ``landcover``);
         ``run_options`` holds the options of every item of the run."""
         raise NotImplementedError
+
+    def optional_layers(self, options: ItemOptions) -> list[str]:
+        """Layers the item uses when the run configures them (none by default)."""
+        return []
 
     def compute(self, ctx: ItemContext, options: ItemOptions) -> ItemResult:
         raise NotImplementedError

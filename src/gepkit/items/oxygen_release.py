@@ -6,15 +6,20 @@ from collections.abc import Mapping
 from typing import Literal
 
 from gepkit.items.base import Component, Item, ItemContext, ItemOptions, ItemResult
-from gepkit.items.carbon_sequestration import CarbonSequestrationOptions, nep_layer, nep_layers
-from gepkit.models.oxygen import oxygen_release
+from gepkit.items.carbon_sequestration import (
+    CarbonSequestrationOptions,
+    carbon_fixed,
+    carbon_layers,
+)
+from gepkit.models.oxygen import O2_PER_C
+from gepkit.units import with_units
 
 
 class OxygenReleaseOptions(ItemOptions):
     basis: Literal["carbon", "npp"] = "carbon"
-    """``carbon``: the same basis as carbon sequestration (NEP, with its R_h model, sign rule and
-    ecosystem scope), which keeps carbon and oxygen consistent (catalogue §3.2);
-    ``npp``: NPP, i.e. before heterotrophic respiration (as in the Garzê account, §2.11)."""
+    """``carbon``: the carbon fixed by the carbon item's method (NEP, rates or stock change, with
+    its sign rule), which keeps carbon and oxygen consistent (catalogue §3.2); ``npp``: NPP, i.e.
+    before heterotrophic respiration (as in the Garzê account, §2.11)."""
     ecosystems: tuple[int, ...] | None = None
     """Classes in scope; default: the carbon item's scope."""
 
@@ -26,19 +31,21 @@ class OxygenRelease(Item):
 
     def layers(self, options: ItemOptions, run_options: Mapping[str, ItemOptions]) -> list[str]:
         assert isinstance(options, OxygenReleaseOptions)
-        return ["npp"] if options.basis == "npp" else nep_layers(_carbon_options(run_options))
+        return ["npp"] if options.basis == "npp" else carbon_layers(_carbon_options(run_options))
 
     def compute(self, ctx: ItemContext, options: ItemOptions) -> ItemResult:
         assert isinstance(options, OxygenReleaseOptions)
         carbon = _carbon_options(ctx.item_options)
         codes = ctx.scope_codes(options.ecosystems or carbon.ecosystems)
         if options.basis == "npp":
-            flux, negative, basis = ctx.layer("npp"), "keep", "NPP"
+            fixed = with_units(
+                ctx.layer("npp") * ctx.grid.cell_area_m2 * 1e-6, "tC", "carbon_fixed"
+            )
+            text = "NPP basis"
         else:
-            flux, negative, basis = nep_layer(ctx, carbon), carbon.negative, "NEP (as carbon)"
-        quantity = oxygen_release(
-            carbon_flux=flux, cell_area_m2=ctx.grid.cell_area_m2, negative=negative
-        )
+            fixed, text = carbon_fixed(ctx, carbon, codes, self.id)
+            text = f"carbon item's basis ({text})"
+        quantity = with_units(fixed * O2_PER_C, "tO2", "oxygen_release")
         component = Component(
             id="o2",
             name_en="O₂ released",
@@ -51,7 +58,7 @@ class OxygenRelease(Item):
         return ctx.result(
             self,
             options,
-            method=f"Q = 32/12·C_fixed·A on a {basis} basis (catalogue §2.11)",
+            method=f"Q = 32/12·C_fixed·A on the {text} (catalogue §2.11)",
             quantity=quantity,
             codes=codes,
             components=[component],

@@ -5,28 +5,42 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+import xarray as xr
 from pydantic import Field
 
 from gepkit.catalogue.book import C_FACTOR_CLASS_COLUMNS
-from gepkit.items.base import Component, Item, ItemContext, ItemOptions, ItemResult
+from gepkit.items.base import Bound, Component, Item, ItemContext, ItemOptions, ItemResult
+from gepkit.models.lookup import lookup
 from gepkit.models.soil_retention import (
     CoverRule,
     cover_management_factor,
+    ls_factor_desmet_govers,
+    ls_factor_invest_sdr,
+    potential_soil_loss,
     slope_length_factor,
     slope_steepness_factor,
     soil_retention,
 )
-from gepkit.models.terrain import slope_degrees
+from gepkit.models.terrain import contour_factor, flow_accumulation, slope_degrees
 from gepkit.models.vegetation import fractional_vegetation_cover
 from gepkit.units import with_units
 
 
 class SoilRetentionOptions(ItemOptions):
-    ls_method: Literal["slope_only"] = "slope_only"
-    """``slope_only``: S from the slope and L from a fixed slope length (parameter
-    ``slope_length``).  Flow-based slope length comes with the terrain-routing work."""
+    ls_method: Literal["desmet_govers", "invest_sdr", "slope_only"] = "desmet_govers"
+    """``desmet_govers``: L from the upslope area by flow routing (Desmet & Govers 1996) with
+    HJ 1173's m and S (Liu's steep-slope branch); ``invest_sdr``: LS exactly as InVEST SDR 3.20
+    (for side-by-side work); ``slope_only``: L from the fixed slope length of the parameter
+    ``slope_length`` (no routing)."""
+    flow_algorithm: Literal["mfd", "d8"] = "mfd"
+    """Flow routing for the upslope area: multiple (MFD, as InVEST SDR) or single (D8) direction."""
+    l_max: float | None = Field(default=122.0, gt=0)
+    """Cap of the L factor (InVEST's default 122); None: no cap.  Without a cap, L grows without
+    bound along valley bottoms, which carry channel flow rather than sheet erosion."""
+    p_source: Literal["constant", "table"] = "constant"
+    """Support-practice factor P: the constant ``p_factor`` (HJ 1173 has no P: 1) or the table
+    ``rusle_p_factor`` by land use."""
     p_factor: float = Field(default=1.0, ge=0.0, le=1.0)
-    """Support-practice factor P; HJ 1173—2021 has none (P = 1)."""
     ecosystems: tuple[int, ...] = (1, 2, 3, 41, 5, 6, 7, 82)
     """Classes in scope: all land with soil (open water 42, 43 and glaciers 81 excluded)."""
 
@@ -43,11 +57,7 @@ class SoilRetention(Item):
         assert isinstance(options, SoilRetentionOptions)
         codes = ctx.scope_codes(options.ecosystems)
         table = ctx.table("rusle_c_factor", codes, self.id)
-
-        slope = slope_degrees(ctx.layer("dem"), cell_size=ctx.grid.resolution)
-        slope_length = ctx.parameter("slope_length").value_in("m")
-        ls = slope_length_factor(slope, slope_length=slope_length) * slope_steepness_factor(slope)
-        ls = with_units(ls, "dimensionless", "LS")
+        ls, ls_text = self._ls(ctx, options)
 
         fvc = fractional_vegetation_cover(
             ctx.layer("ndvi"),
@@ -59,24 +69,66 @@ class SoilRetention(Item):
         if any(rule.rule == "cropland_mix" for rule in rules.values()):
             paddy_share = ctx.parameter("cropland_paddy_share").value_in("dimensionless")
         cover = cover_management_factor(ctx.ecosystem, fvc, rules=rules, paddy_share=paddy_share)
+        support: xr.DataArray | float = options.p_factor
+        if options.p_source == "table":
+            p_table = ctx.table("rusle_p_factor", codes, self.id)
+            support = lookup(
+                ctx.ecosystem,
+                p_table.column("value", units="dimensionless"),
+                name="P",
+                units="dimensionless",
+            )
 
+        R, K = ctx.layer("rainfall_erosivity"), ctx.layer("soil_erodibility")
         quantity = soil_retention(
-            R=ctx.layer("rainfall_erosivity"),
-            K=ctx.layer("soil_erodibility"),
-            LS=ls,
-            C=cover,
-            P=options.p_factor,
-            cell_area_ha=ctx.grid.cell_area_ha,
+            R=R, K=K, LS=ls, C=cover, P=support, cell_area_ha=ctx.grid.cell_area_ha
         )
-        components = self._components(ctx)
+        potential = potential_soil_loss(R=R, K=K, LS=ls, cell_area_ha=ctx.grid.cell_area_ha)
+        bound = Bound(
+            id="potential_erosion",
+            description="soil retained ≤ potential erosion R·K·LS·A (retention cannot "
+            "exceed what bare soil would lose)",
+            upper=ctx.restrict(potential, codes),
+        )
         return ctx.result(
             self,
             options,
-            method="RUSLE Q = R·K·LS·(1 − C·P)·A (HJ 1173—2021 eqs. A.2–A.13); LS from slope "
-            "with a fixed slope length",
+            method=f"RUSLE Q = R·K·LS·(1 − C·P)·A (HJ 1173—2021 eqs. A.2–A.13); {ls_text}",
             quantity=quantity,
             codes=codes,
-            components=components,
+            components=self._components(ctx),
+            bounds=[bound],
+        )
+
+    @staticmethod
+    def _ls(ctx: ItemContext, options: SoilRetentionOptions) -> tuple[xr.DataArray, str]:
+        dem, cell = ctx.layer("dem"), ctx.grid.resolution
+        if options.ls_method == "slope_only":
+            slope = slope_degrees(dem, cell_size=cell)
+            slope_length = ctx.parameter("slope_length").value_in("m")
+            ls = slope_length_factor(slope, slope_length=slope_length) * slope_steepness_factor(
+                slope
+            )
+            return with_units(ls, "dimensionless", "LS"), (
+                f"LS from slope with a fixed slope length of {slope_length:g} m"
+            )
+        filled, accumulation = flow_accumulation(dem, algorithm=options.flow_algorithm)
+        cap = f", L ≤ {options.l_max:g}" if options.l_max is not None else ""
+        if options.ls_method == "invest_sdr":
+            slope = slope_degrees(filled, cell_size=cell, edges="nodata")
+            return ls_factor_invest_sdr(
+                slope,
+                accumulation,
+                cell_size=cell,
+                l_max=options.l_max if options.l_max is not None else float("inf"),
+            ), (f"LS as InVEST SDR 3.20 ({options.flow_algorithm.upper()} routing{cap})")
+        slope = slope_degrees(filled, cell_size=cell)
+        contour = contour_factor(filled, cell_size=cell)
+        return ls_factor_desmet_govers(
+            slope, accumulation, contour, cell_size=cell, l_max=options.l_max
+        ), (
+            f"LS by Desmet & Govers from {options.flow_algorithm.upper()} flow accumulation with "
+            f"HJ 1173 m and S{cap}"
         )
 
     @staticmethod

@@ -170,6 +170,16 @@ def cover_management_factor(
     return with_units(c, "dimensionless", "C")
 
 
+def potential_soil_loss(
+    *, R: xr.DataArray, K: xr.DataArray, LS: xr.DataArray, cell_area_ha: float
+) -> xr.DataArray:
+    """Potential soil loss per cell of bare soil, R·K·LS·A [t] (HJ 1173 eq. A.3)."""
+    require_units(R, R_UNITS, "rainfall_erosivity")
+    require_units(K, K_UNITS, "soil_erodibility")
+    require_units(LS, "dimensionless", "LS")
+    return with_units(R * K * LS * cell_area_ha, "t", "potential_soil_loss")
+
+
 def soil_retention(
     *,
     R: xr.DataArray,
