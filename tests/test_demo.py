@@ -142,10 +142,21 @@ def test_demo_data_are_reproducible(tmp_path):
             np.testing.assert_array_equal(a.read(), b.read(), err_msg=shipped.name)
             assert a.crs == b.crs
             assert a.transform == b.transform
-    for table in ("population_census2020.csv", "gdp_2020.csv"):
+    for table in (
+        "population_census2020.csv",
+        "gdp_2020.csv",
+        "reservoirs.csv",
+        "demo_emissions_2020.csv",
+        "demo_storm_runoff_coefficients.csv",
+        "demo_negative_ion_concentration.csv",
+        "demo_canopy_height.csv",
+    ):
         assert (DEMO / table).read_text(encoding="utf-8") == (tmp_path / table).read_text(
             encoding="utf-8"
         )
+    lakes = gpd.read_file(DEMO / "demo_lakes.geojson")
+    rebuilt_lakes = gpd.read_file(tmp_path / "demo_lakes.geojson")
+    assert lakes.geometry.geom_equals_exact(rebuilt_lakes.geometry, tolerance=0).all()
     shipped_units, rebuilt = (
         gpd.read_file(DEMO / "units.geojson"),
         gpd.read_file(tmp_path / "units.geojson"),
