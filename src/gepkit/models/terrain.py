@@ -178,7 +178,10 @@ def contour_factor(
 def _route(dem: np.ndarray, algorithm: str) -> tuple[np.ndarray, np.ndarray]:
     from gepkit.models import routing
 
-    filled = routing.fill_depressions(np.ascontiguousarray(dem, dtype=np.float64))
+    # Keep the DEM's precision (float32 for most DEMs): no whole-grid float64 copy, and plateau
+    # comparisons on exactly the values pygeoprocessing would see.
+    dtype = dem.dtype if dem.dtype in (np.float32, np.float64) else np.float64
+    filled = routing.fill_depressions(np.ascontiguousarray(dem, dtype=dtype))
     if algorithm == "mfd":
         accumulation = routing.flow_accumulation_mfd(routing.flow_direction_mfd(filled))
     elif algorithm == "d8":
@@ -194,7 +197,7 @@ def flow_accumulation(
     """Depression-filled DEM [m] and flow accumulation [cells, each cell counting itself].
 
     Routing needs whole basins, so this is one task over the whole DEM (numba kernels of
-    :mod:`gepkit.models.routing`): the DEM is brought into memory once, as float64.  The results
+    :mod:`gepkit.models.routing`): the DEM is brought into memory once, in its own precision.  The results
     are chunked like the DEM again.  ``algorithm``: ``mfd`` (multiple flow direction, as InVEST
     SDR) or ``d8``.
     """
@@ -202,7 +205,8 @@ def flow_accumulation(
     data = dem.data
     if isinstance(data, dsa.Array):
         task = dask.delayed(_route, nout=2, pure=True)(data, algorithm)
-        filled = dsa.from_delayed(task[0], shape=data.shape, dtype="float64").rechunk(data.chunks)
+        dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
+        filled = dsa.from_delayed(task[0], shape=data.shape, dtype=dtype).rechunk(data.chunks)
         accumulation = dsa.from_delayed(task[1], shape=data.shape, dtype="float64").rechunk(
             data.chunks
         )
