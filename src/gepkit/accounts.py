@@ -19,6 +19,7 @@ import pandas as pd
 from gepkit.catalogue.items import CATEGORIES
 from gepkit.compute import YearResult
 from gepkit.errors import Problem
+from gepkit.inputs import year_statistics
 from gepkit.plan import RunPlan
 from gepkit.valuation.prices import VALUE_UNIT
 from gepkit.zones import NO_ECOSYSTEM
@@ -147,13 +148,11 @@ def unit_statistic(plan: RunPlan, name: str, year: int, warnings: list[Problem])
     """A statistic for every unit: given values, parents missing from the table summed from their
     children (when all children are given); a given parent that disagrees with its children by
     more than 1 % is kept and reported."""
-    frame = plan.statistics.get(name)
     hierarchy = plan.hierarchy
     values = pd.Series(np.nan, index=hierarchy.ordered(), dtype="float64")
-    if frame is None:
+    if name not in plan.statistics:
         return values
-    rows = frame[(frame["year"] == year) | frame["year"].isna()]
-    given = rows.groupby("code")["value"].last()
+    given = pd.Series(year_statistics(plan, year)[name], dtype="float64")
     values.loc[given.index] = given.to_numpy()
     for depth in range(hierarchy.max_depth, -1, -1):
         for code in hierarchy.frame.index[

@@ -96,7 +96,7 @@ class StatisticSpec(_Strict):
 
 
 class RegisterSpec(_Strict):
-    """A register of features: lakes (polygons) or reservoirs (a table or points)."""
+    """A register of features: lakes (a polygon file) or reservoirs (a CSV table)."""
 
     path: str
     layer: str | None = None

@@ -200,7 +200,7 @@ LAYERS: dict[str, LayerInfo] = {
             "percent",
             (0.0, 100.0),
             1,
-            "vegetation cover, percent (RWEQ vegetation factor); derived from NDVI when absent",
+            "vegetation cover, percent (RWEQ vegetation factor, with the sand-fixation option cover_source = 'layer')",
         ),
     )
 }

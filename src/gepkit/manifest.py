@@ -92,6 +92,15 @@ def build_manifest(
                 "path": str(plan.crosswalk.path),
                 "sha256": plan.crosswalk.sha256,
             },
+            "registers": {
+                name: {
+                    "path": str(plan.config.resolve(spec.path)),
+                    "sha256": sha256_file(plan.config.resolve(spec.path)),
+                    "demo": spec.demo,
+                    "source": spec.source,
+                }
+                for name, spec in plan.config.registers.items()
+            },
             "statistics": {
                 name: {
                     "path": str(plan.config.resolve(spec.path)),

@@ -94,11 +94,7 @@ class ClimateRegulation(Item):
         return list(dict.fromkeys(needed))
 
     def optional_layers(self, options: ItemOptions) -> list[str]:
-        """Layers used when the run configures them (``hot_days_et = "auto"``).
-
-        The plan does not yet read optional layers (see the module's documentation): until it
-        does, ``auto`` falls back to the even share and says so in the method description.
-        """
+        """Layers used when the run configures them (``hot_days_et = "auto"``)."""
         assert isinstance(options, ClimateRegulationOptions)
         if _uses_et(options) and options.hot_days_et == "auto":
             return ["actual_et_hot_days"]

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 import xarray as xr
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from gepkit.catalogue.book import C_FACTOR_CLASS_COLUMNS
 from gepkit.items.base import Bound, Component, Item, ItemContext, ItemOptions, ItemResult
@@ -35,8 +35,15 @@ class SoilRetentionOptions(ItemOptions):
     flow_algorithm: Literal["mfd", "d8"] = "mfd"
     """Flow routing for the upslope area: multiple (MFD, as InVEST SDR) or single (D8) direction."""
     l_max: float | None = Field(default=122.0, gt=0)
-    """Cap of the L factor (InVEST's default 122); None: no cap.  Without a cap, L grows without
-    bound along valley bottoms, which carry channel flow rather than sheet erosion."""
+    """Cap of the L factor (InVEST's default 122); ``"none"`` in gep.toml: no cap.  Without a cap,
+    L grows without bound along valley bottoms, which carry channel flow rather than sheet
+    erosion."""
+
+    @field_validator("l_max", mode="before")
+    @classmethod
+    def _no_cap(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() == "none" else value
+
     p_source: Literal["constant", "table"] = "constant"
     """Support-practice factor P: the constant ``p_factor`` (HJ 1173 has no P: 1) or the table
     ``rusle_p_factor`` by land use."""
