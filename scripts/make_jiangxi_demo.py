@@ -246,15 +246,25 @@ def build_lakes(landcover: np.ndarray, profile: dict) -> gpd.GeoDataFrame:
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0
     largest = labels == int(np.argmax(sizes))
-    polygons = [shape_ for shape_, value in shapes(largest.astype("uint8"), mask=largest,
-                                                   transform=profile["transform"]) if value == 1]
+    polygons = [
+        shape_
+        for shape_, value in shapes(
+            largest.astype("uint8"), mask=largest, transform=profile["transform"]
+        )
+        if value == 1
+    ]
     from shapely.geometry import shape as to_shape
     from shapely.ops import unary_union
 
     lake = unary_union([to_shape(p) for p in polygons])
     return gpd.GeoDataFrame(
-        {"name": ["鄱阳湖 Poyang Lake"], "source": ["demo outline: largest body of MODIS MCD12C1 2019 water pixels"]},
-        geometry=[lake], crs="EPSG:4326")
+        {
+            "name": ["鄱阳湖 Poyang Lake"],
+            "source": ["demo outline: largest body of MODIS MCD12C1 2019 water pixels"],
+        },
+        geometry=[lake],
+        crs="EPSG:4326",
+    )
 
 
 def build_reservoirs() -> pd.DataFrame:
@@ -277,29 +287,59 @@ def build_emissions(population: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.Dat
 
 def demo_tables() -> dict[str, pd.DataFrame]:
     """Tables without a verified source, with illustrative demo values [D] (see README)."""
-    storm = pd.DataFrame({
-        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34],
-        "value": [15, 18, 16, 30, 25, 25, 35, 40, 40, 40, 50],
-        "unit": "percent",
-        "source": "illustrative demo value: no verified storm runoff coefficient table was found",
-        "year": YEAR, "confidence": "D", "note": "replace with the MEE guideline's table",
-    })
-    ions = pd.DataFrame({
-        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
-        "value": [2000, 1500, 1800, 1000, 1000, 1000, 800, 800, 800, 800, 600, 1200, 1500, 1500],
-        "unit": "1/cm^3",
-        "source": "illustrative demo value of forest negative-air-ion concentration",
-        "year": YEAR, "confidence": "D", "note": "replace with field measurements",
-    })
-    height = pd.DataFrame({
-        "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
-        "value": [15, 12, 13, 8, 2, 2, 1.5, 0.5, 0.5, 0.5, 0.3, 1, 1, 1],
-        "unit": "m",
-        "source": "illustrative demo canopy height (for water: a 1 m air layer)",
-        "year": YEAR, "confidence": "D", "note": "replace with the forest inventory",
-    })
-    return {"storm_runoff_coefficients": storm, "negative_ion_concentration": ions,
-            "canopy_height": height}
+    storm = pd.DataFrame(
+        {
+            "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34],
+            "value": [15, 18, 16, 30, 25, 25, 35, 40, 40, 40, 50],
+            "unit": "percent",
+            "source": "illustrative demo value: no verified storm runoff coefficient table was found",
+            "year": YEAR,
+            "confidence": "D",
+            "note": "replace with the MEE guideline's table",
+        }
+    )
+    ions = pd.DataFrame(
+        {
+            "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
+            "value": [
+                2000,
+                1500,
+                1800,
+                1000,
+                1000,
+                1000,
+                800,
+                800,
+                800,
+                800,
+                600,
+                1200,
+                1500,
+                1500,
+            ],
+            "unit": "1/cm^3",
+            "source": "illustrative demo value of forest negative-air-ion concentration",
+            "year": YEAR,
+            "confidence": "D",
+            "note": "replace with field measurements",
+        }
+    )
+    height = pd.DataFrame(
+        {
+            "ecosystem_code": [11, 12, 13, 14, 21, 22, 23, 31, 32, 33, 34, 41, 42, 43],
+            "value": [15, 12, 13, 8, 2, 2, 1.5, 0.5, 0.5, 0.5, 0.3, 1, 1, 1],
+            "unit": "m",
+            "source": "illustrative demo canopy height (for water: a 1 m air layer)",
+            "year": YEAR,
+            "confidence": "D",
+            "note": "replace with the forest inventory",
+        }
+    )
+    return {
+        "storm_runoff_coefficients": storm,
+        "negative_ion_concentration": ions,
+        "canopy_height": height,
+    }
 
 
 # -- demo fields ------------------------------------------------------------------------------
