@@ -40,6 +40,10 @@ person = [population] = persons = 人
 ion = [air_ion] = ions
 万人 = 1e4 * person
 万m3 = 1e4 * m^3 = wan_m3
+万kWh = 1e4 * kWh = wan_kWh
+亿kWh = 1e8 * kWh = yi_kWh
+visit = [visit] = visits = 人次
+万人次 = 1e4 * visit
 亿m3 = 1e8 * m^3 = yi_m3
 """
 

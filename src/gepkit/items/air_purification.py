@@ -187,8 +187,8 @@ class PurificationItem(Item):
         statistic = f"emissions_{pollutant.id}"
         quantity = _attempt(failures, lambda: self._quantity(ctx, pollutant, method, codes))
         limits = _attempt(failures, lambda: ctx.statistic(statistic, needed_by=needed_by))
-        price = _attempt(failures, lambda: ctx.price(f"{pollutant.id}_removal_cost"))
-        if quantity is None or limits is None or price is None:
+        component = _attempt(failures, lambda: self._component(ctx, pollutant))
+        if quantity is None or limits is None or component is None:
             return None
         part = Part(
             id=pollutant.id,
@@ -203,17 +203,28 @@ class PurificationItem(Item):
             limits={str(code): float(v) for code, v in limits.items() if not math.isnan(v)},
             rule="min" if method == "capacity" else "equal",
         )
-        component = Component(
+        return part, cap, component
+
+    def parts(self, options: ItemOptions) -> list[str]:
+        assert isinstance(options, PurificationOptions)
+        return list(options.pollutants)
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [self._component(ctx, self.pollutant_info[p]) for p in parts]
+
+    def _component(self, ctx: ItemContext, pollutant: Pollutant) -> Component:
+        return Component(
             id=pollutant.id,
             name_en=f"{pollutant.name_en} removed (treatment cost)",
             name_zh=f"{pollutant.name_zh}去除",
             quantity_unit="t",
             per_item=1.0,
             derivation=f"1 t of {pollutant.id} treated per t purified (replacement cost)",
-            price=price,
+            price=ctx.price(f"{pollutant.id}_removal_cost"),
             part=pollutant.id,
         )
-        return part, cap, component
 
     def _quantity(
         self, ctx: ItemContext, pollutant: Pollutant, method: Method, codes: set[int]

@@ -286,6 +286,17 @@ class Item:
         ``run_options`` holds the options of every item of the run."""
         raise NotImplementedError
 
+    def parts(self, options: ItemOptions) -> list[str]:
+        """The item's parts under these options (one named after the item by default)."""
+        return [self.id]
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        """How the item is valued: the components for these ``parts`` (used for computed and for
+        supplied quantities alike)."""
+        raise NotImplementedError
+
     def optional_layers(self, options: ItemOptions) -> list[str]:
         """Layers the item uses when the run configures them (none by default)."""
         return []

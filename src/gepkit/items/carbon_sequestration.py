@@ -176,20 +176,26 @@ class CarbonSequestration(Item):
         codes = ctx.scope_codes(options.ecosystems)
         fixed, text = carbon_fixed(ctx, options, codes, self.id)
         quantity = with_units(fixed * CO2_PER_C, "tCO2", "carbon_sequestration")
-        component = Component(
-            id="co2",
-            name_en="CO₂ fixed",
-            name_zh="固定二氧化碳",
-            quantity_unit="tCO2",
-            per_item=1.0,
-            derivation="the item's quantity (a price per t C is converted × 12/44)",
-            price=ctx.price("carbon_price"),
-        )
         return ctx.result(
             self,
             options,
             method=f"{text}; Q = 44/12·C (catalogue §2.10)",
             quantity=quantity,
             codes=codes,
-            components=[component],
+            components=self.components(ctx, options, self.parts(options)),
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [
+            Component(
+                id="co2",
+                name_en="CO₂ fixed",
+                name_zh="固定二氧化碳",
+                quantity_unit="tCO2",
+                per_item=1.0,
+                derivation="the item's quantity (a price per t C is converted × 12/44)",
+                price=ctx.price("carbon_price"),
+            )
+        ]

@@ -159,15 +159,6 @@ class ClimateRegulation(Item):
         if uses_et:
             method += f"; ET_hot from {et_text}"
 
-        component = Component(
-            id="electricity",
-            name_en="electricity of air conditioners and humidifiers replaced",
-            name_zh="替代空调和加湿器耗电",
-            quantity_unit="kWh",
-            per_item=1.0,
-            derivation="1 kWh of electricity per kWh of the item",
-            price=ctx.price("electricity_price"),
-        )
         notes = [
             "climate regulation often dominates GEP (catalogue §2.12); it is very sensitive to "
             "the hot days, the ET (or EPP) and the electricity price",
@@ -182,9 +173,24 @@ class ClimateRegulation(Item):
             options,
             method=f"{method} (catalogue §2.12)",
             parts=parts,
-            components=[component],
+            components=self.components(ctx, options, [p.id for p in parts]),
             notes=notes,
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [
+            Component(
+                id="electricity",
+                name_en="electricity of air conditioners and humidifiers replaced",
+                name_zh="替代空调和加湿器耗电",
+                quantity_unit="kWh",
+                per_item=1.0,
+                derivation="1 kWh of electricity per kWh of the item",
+                price=ctx.price("electricity_price"),
+            )
+        ]
 
 
 def _uses_et(options: ClimateRegulationOptions) -> bool:

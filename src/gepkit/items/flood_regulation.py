@@ -117,6 +117,10 @@ class FloodRegulation(Item):
     method = "storm_storage"
     Options = FloodRegulationOptions
 
+    def parts(self, options: ItemOptions) -> list[str]:
+        assert isinstance(options, FloodRegulationOptions)
+        return list(options.components)
+
     def layers(self, options: ItemOptions, run_options: Mapping[str, ItemOptions]) -> list[str]:
         assert isinstance(options, FloodRegulationOptions)
         return ["storm_precipitation"] if "vegetation" in options.components else []
@@ -228,23 +232,13 @@ class FloodRegulation(Item):
                     severity="error",
                 )
             )
-        storage_price = ctx.price("reservoir_storage_cost")
-        component = Component(
-            id="reservoir_storage",
-            name_en="reservoir storage replaced",
-            name_zh="替代水库库容",
-            quantity_unit="m^3",
-            per_item=1.0,
-            derivation="1 m³ of reservoir storage per m³ of flood water stored (catalogue §2.7)",
-            price=storage_price,
-        )
         return ctx.result(
             self,
             options,
             method="flood storage C = "
             + " + ".join(methods[p] for p in PART_NAMES if p in methods)
             + " (catalogue §2.7)",
-            components=[component],
+            components=self.components(ctx, options, self.parts(options)),
             parts=parts,
             bounds=bounds,
             notes=notes,
@@ -297,6 +291,21 @@ class FloodRegulation(Item):
             with_units(storage, "m^3", "vegetation_flood_storage"),
             with_units(volume, "m^3", "storm_precipitation_volume"),
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [
+            Component(
+                id="reservoir_storage",
+                name_en="reservoir storage replaced",
+                name_zh="替代水库库容",
+                quantity_unit="m^3",
+                per_item=1.0,
+                derivation="1 m³ of reservoir storage per m³ of flood water stored (catalogue §2.7)",
+                price=ctx.price("reservoir_storage_cost"),
+            )
+        ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -91,26 +91,38 @@ class NegativeIons(Item):
                 ctx.restrict(below, codes),
             ),
         ]
-        component = Component(
-            id="ion_production",
-            name_en="negative air ions produced above the health threshold",
-            name_zh="负氧离子生产费用",
-            quantity_unit="ion",
-            per_item=1.0,
-            derivation=f"1 ion per ion above {threshold:g} per cm³ (LY/T 1721—2008: "
-            f"V = K·5.256×10¹⁵·A·H·(Q − {threshold:g})/L)",
-            price=ctx.price("negative_ion_cost"),
-            part="above_threshold",
-        )
         return ctx.result(
             self,
             options,
             method=f"LY/T 1721—2008 G = 5.256×10¹⁵·Q·A·H/L, L = {lifetime:g} min; valued on the "
             f"ions above {threshold:g} per cm³ (catalogue §2.13)",
             parts=parts,
-            components=[component],
+            components=self.components(ctx, options, self.parts(options)),
             notes=[
                 "negative-ion concentration and canopy height are user tables (no verified "
                 "source for shipped values)"
             ],
         )
+
+    def parts(self, options: ItemOptions) -> list[str]:
+        return ["above_threshold", "below_threshold"]
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        threshold = parameter_value(
+            ctx, "negative_ion_threshold", "1/cm^3", allow_zero=True, convert=per_cm3
+        )
+        return [
+            Component(
+                id="ion_production",
+                name_en="negative air ions produced above the health threshold",
+                name_zh="负氧离子生产费用",
+                quantity_unit="ion",
+                per_item=1.0,
+                derivation=f"1 ion per ion above {threshold:g} per cm³ (LY/T 1721—2008: "
+                f"V = K·5.256×10¹⁵·A·H·(Q − {threshold:g})/L)",
+                price=ctx.price("negative_ion_cost"),
+                part="above_threshold",
+            )
+        ]

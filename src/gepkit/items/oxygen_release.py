@@ -46,23 +46,29 @@ class OxygenRelease(Item):
             fixed, text = carbon_fixed(ctx, carbon, codes, self.id)
             text = f"carbon item's basis ({text})"
         quantity = with_units(fixed * O2_PER_C, "tO2", "oxygen_release")
-        component = Component(
-            id="o2",
-            name_en="O₂ released",
-            name_zh="释放氧气",
-            quantity_unit="tO2",
-            per_item=1.0,
-            derivation="the item's quantity",
-            price=ctx.price("oxygen_price"),
-        )
         return ctx.result(
             self,
             options,
             method=f"Q = 32/12·C_fixed·A on the {text} (catalogue §2.11)",
             quantity=quantity,
             codes=codes,
-            components=[component],
+            components=self.components(ctx, options, self.parts(options)),
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [
+            Component(
+                id="o2",
+                name_en="O₂ released",
+                name_zh="释放氧气",
+                quantity_unit="tO2",
+                per_item=1.0,
+                derivation="the item's quantity",
+                price=ctx.price("oxygen_price"),
+            )
+        ]
 
 
 def _carbon_options(run_options: Mapping[str, ItemOptions]) -> CarbonSequestrationOptions:

@@ -50,6 +50,30 @@ class PestControl(Item):
     def layers(self, options: ItemOptions, run_options: Mapping[str, ItemOptions]) -> list[str]:
         return []  # land cover only
 
+    def parts(self, options: ItemOptions) -> list[str]:
+        return ["forest", "grassland"]
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        made = {
+            "forest": ("森林", "forest", "natural forest", "天然林"),
+            "grassland": ("草地", "grassland", "natural grassland", "天然草地"),
+        }
+        return [
+            Component(
+                id=f"{part}_pest_control",
+                name_en=f"avoided pest control in {made[part][1]}",
+                name_zh=f"{made[part][0]}病虫害防治费用",
+                quantity_unit="hectare",
+                per_item=1.0,
+                derivation=f"1 hm² treated per hm² of {made[part][2]}",
+                price=ctx.price(f"pest_control_cost_{part}"),
+                part=part,
+            )
+            for part in parts
+        ]
+
     def compute(self, ctx: ItemContext, options: ItemOptions) -> ItemResult:
         assert isinstance(options, PestControlOptions)
         check_disjoint(
@@ -67,28 +91,7 @@ class PestControl(Item):
             Part("forest", "natural forest", "天然林", forest),
             Part("grassland", "natural grassland", "天然草地", grassland),
         ]
-        components = [
-            Component(
-                id="forest_pest_control",
-                name_en="avoided pest control in forest",
-                name_zh="森林病虫害防治费用",
-                quantity_unit="hectare",
-                per_item=1.0,
-                derivation="1 hm² treated per hm² of natural forest",
-                price=ctx.price("pest_control_cost_forest"),
-                part="forest",
-            ),
-            Component(
-                id="grassland_pest_control",
-                name_en="avoided pest control in grassland",
-                name_zh="草地病虫害防治费用",
-                quantity_unit="hectare",
-                per_item=1.0,
-                derivation="1 hm² treated per hm² of natural grassland",
-                price=ctx.price("pest_control_cost_grassland"),
-                part="grassland",
-            ),
-        ]
+        components = self.components(ctx, options, self.parts(options))
         return ctx.result(
             self,
             options,

@@ -141,7 +141,7 @@ class SandFixation(Item):
             "(HJ 1173—2021 eqs. A.14–A.22); S_L in kg/m² × cell area",
             quantity=quantity,
             codes=codes,
-            components=[self._component(ctx)],
+            components=self.components(ctx, options, self.parts(options)),
             bounds=[bound],
             notes=notes,
         )
@@ -157,6 +157,11 @@ class SandFixation(Item):
         )
         to_percent = u.conversion("dimensionless", "percent")[0]  # 100
         return with_units(fvc * to_percent, "percent", "vegetation_cover")
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [self._component(ctx)]
 
     @staticmethod
     def _component(ctx: ItemContext) -> Component:

@@ -103,7 +103,7 @@ class SoilRetention(Item):
             method=f"RUSLE Q = R·K·LS·(1 − C·P)·A (HJ 1173—2021 eqs. A.2–A.13); {ls_text}",
             quantity=quantity,
             codes=codes,
-            components=self._components(ctx),
+            components=self.components(ctx, options, self.parts(options)),
             bounds=[bound],
         )
 
@@ -137,6 +137,11 @@ class SoilRetention(Item):
             f"LS by Desmet & Govers from {options.flow_algorithm.upper()} flow accumulation with "
             f"HJ 1173 m and S{cap}"
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return self._components(ctx)
 
     @staticmethod
     def _components(ctx: ItemContext) -> list[Component]:

@@ -78,22 +78,13 @@ class WaterConservation(Item):
             description="water conserved ≤ precipitation volume on the item's ecosystems",
             upper=ctx.restrict(volume, codes),
         )
-        storage = Component(
-            id="reservoir_storage",
-            name_en="reservoir storage replaced",
-            name_zh="替代水库库容",
-            quantity_unit="m^3",
-            per_item=1.0,
-            derivation="1 m³ of storage per m³ conserved",
-            price=ctx.price("reservoir_storage_cost"),
-        )
         return ctx.result(
             self,
             options,
             method=method,
             quantity=quantity,
             codes=codes,
-            components=[storage],
+            components=self.components(ctx, options, self.parts(options)),
             bounds=[bound],
         )
 
@@ -121,3 +112,18 @@ class WaterConservation(Item):
             f"annual water yield by the Budyko curve of Zhang et al. (2004) as InVEST "
             f"Annual Water Yield, Z = {options.seasonality:g}"
         )
+
+    def components(
+        self, ctx: ItemContext, options: ItemOptions, parts: list[str]
+    ) -> list[Component]:
+        return [
+            Component(
+                id="reservoir_storage",
+                name_en="reservoir storage replaced",
+                name_zh="替代水库库容",
+                quantity_unit="m^3",
+                per_item=1.0,
+                derivation="1 m³ of storage per m³ conserved",
+                price=ctx.price("reservoir_storage_cost"),
+            )
+        ]
