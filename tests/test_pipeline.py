@@ -109,7 +109,9 @@ def test_values_are_quantity_times_price(result):
     for _, row in accounts.iterrows():
         assert row["value"] == pytest.approx(row["quantity"] * price[row["item"]], rel=1e-9)
     assert set(accounts["value_unit"]) == {"CNY"}
-    assert set(accounts["price_basis"]) == {"current"}
+    # One year, prices as recorded: constant prices of the (only) year equal current prices.
+    assert set(accounts["constant_prices_of"]) == {2020}
+    assert (accounts["value_constant"] == accounts["value"]).all()
 
 
 def test_components_add_up_to_item_values(result):
@@ -264,6 +266,11 @@ def test_profile_items_can_be_added_and_dropped(region, tmp_path):
         "water_purification",
         "climate_regulation",
         "negative_ions",
+        "agricultural_products",
+        "forestry_products",
+        "livestock_products",
+        "fishery_products",
+        "recreation",
     ]
     lines = f'add_items = ["pest_control"]\ndrop_items = {json.dumps(dropped)}'
     text = config.read_text(encoding="utf-8").replace(BASE_ITEMS_LINE, lines)
@@ -280,7 +287,7 @@ def test_profile_items_can_be_added_and_dropped(region, tmp_path):
     assert profile["added"] == ["pest_control"]
     assert "flood_regulation" in profile["dropped"]
     assert "flood_regulation" not in profile["not_computed"]
-    assert "recreation" in profile["not_computed"]  # in the profile, not implemented yet
+    assert profile["not_computed"] == []  # every item of DB36/T 1402 is implemented
     accounts = _accounts(result.out_dir)
     forest = accounts[(accounts["unit_code"] == "990101") & (accounts["item"] == "pest_control")]
     assert float(forest["quantity"].iloc[0]) == pytest.approx(16 * 100.0)  # 16 cells of 100 hm²

@@ -13,19 +13,20 @@ sum of its children's values, exactly as its quantity is.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
 from gepkit.catalogue.items import CATEGORIES
 from gepkit.compute import YearResult
 from gepkit.errors import Problem
-from gepkit.inputs import year_statistics
 from gepkit.plan import RunPlan
 from gepkit.valuation.prices import VALUE_UNIT
-from gepkit.zones import NO_ECOSYSTEM
+from gepkit.zones import NO_ECOSYSTEM, NOT_ATTRIBUTED
 
-#: Prices are applied as recorded for the accounting year (no index adjustment yet).
-PRICE_BASIS = "current"
+#: Category of the rows that deduct imported ecosystem products (GB/T 46869—2025).
+DEDUCTION = "deduction"
 
 
 def _unit_columns(plan: RunPlan, codes: pd.Index | list[str]) -> pd.DataFrame:
@@ -45,7 +46,10 @@ def _flag(plan: RunPlan) -> str:
 
 
 def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
+    """Quantity and value of every item per unit and year: ``value`` at current prices,
+    ``value_constant`` at the constant prices of the base year (gepkit.valuation.basis)."""
     rows = []
+    constant = plan.valuation.constant
     for result in results:
         units = _unit_columns(plan, result.unit_totals.index)
         for item_id, item in result.items.items():
@@ -57,11 +61,15 @@ def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
                     quantity=result.unit_totals[item_id].to_numpy(),
                     quantity_unit=item.info.quantity_unit,
                     value=result.item_value(item_id).to_numpy(),
+                    value_constant=result.item_value(item_id, constant).to_numpy(),
                     value_unit=VALUE_UNIT,
-                    price_basis=PRICE_BASIS,
+                    constant_prices_of=plan.valuation.base_year,
                     data_flag=_flag(plan),
                 )
             )
+        deducted = imports_rows(plan, result, units)
+        if deducted is not None:
+            rows.append(deducted)
     columns = [
         "year",
         "unit_code",
@@ -73,8 +81,9 @@ def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
         "quantity",
         "quantity_unit",
         "value",
+        "value_constant",
         "value_unit",
-        "price_basis",
+        "constant_prices_of",
         "data_flag",
     ]
     return pd.concat(rows, ignore_index=True)[columns]
@@ -84,10 +93,31 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
     rows = []
     for result in results:
         units = _unit_columns(plan, result.unit_totals.index)
+        constant = plan.valuation.constant
         for item_id, priced in result.priced.items():
             for p in priced:
                 c, record = p.component, p.component.price
                 component_quantity = result.valued_quantity(item_id, p).to_numpy() * c.per_item
+                if record is None or p.per_unit:
+                    cited = {
+                        "price_id": "reported per unit",
+                        "price_as_recorded": np.nan,
+                        "price_record_unit": p.price_unit,
+                        "price_year": result.year,
+                        "valuation_basis": "reported",
+                        "price_source": c.price_source,
+                        "confidence": "",
+                    }
+                else:
+                    cited = {
+                        "price_id": f"{record.key}/{record.variant}",
+                        "price_as_recorded": record.value,
+                        "price_record_unit": record.unit,
+                        "price_year": record.year,
+                        "valuation_basis": record.basis,
+                        "price_source": record.source,
+                        "confidence": record.confidence,
+                    }
                 rows.append(
                     units[["unit_code", "unit_name", "unit_level"]].assign(
                         year=result.year,
@@ -99,18 +129,15 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
                         quantity=component_quantity,
                         quantity_unit=c.quantity_unit,
                         derivation=c.derivation,
-                        unit_price=p.unit_price,
+                        unit_price=result.unit_price(item_id, p).to_numpy(),
                         price_unit=p.price_unit,
-                        price_id=f"{record.key}/{record.variant}",
-                        price_as_recorded=record.value,
-                        price_record_unit=record.unit,
-                        price_year=record.year,
-                        valuation_basis=record.basis,
-                        price_source=record.source,
-                        confidence=record.confidence,
-                        value=component_quantity * p.unit_price,
+                        **cited,
+                        price_factor=p.factors["current"],
+                        value=result.component_value(item_id, p).to_numpy(),
+                        price_factor_constant=p.factors[constant],
+                        value_constant=result.component_value(item_id, p, constant).to_numpy(),
                         value_unit=VALUE_UNIT,
-                        price_basis=PRICE_BASIS,
+                        constant_prices_of=plan.valuation.base_year,
                         data_flag=_flag(plan),
                     )
                 )
@@ -150,9 +177,9 @@ def unit_statistic(plan: RunPlan, name: str, year: int, warnings: list[Problem])
     more than 1 % is kept and reported."""
     hierarchy = plan.hierarchy
     values = pd.Series(np.nan, index=hierarchy.ordered(), dtype="float64")
-    if name not in plan.statistics:
+    given = pd.Series(plan.book.statistic(name, year), dtype="float64")
+    if given.empty:
         return values
-    given = pd.Series(year_statistics(plan, year)[name], dtype="float64")
     values.loc[given.index] = given.to_numpy()
     for depth in range(hierarchy.max_depth, -1, -1):
         for code in hierarchy.frame.index[
@@ -180,33 +207,56 @@ def unit_statistic(plan: RunPlan, name: str, year: int, warnings: list[Problem])
 def summary_table(
     plan: RunPlan, results: list[YearResult], accounts: pd.DataFrame, warnings: list[Problem]
 ) -> pd.DataFrame:
+    """One row per year and unit: GEP by class at current prices, GEP at constant prices of the
+    base year, real growth against the previous year of the run, per-area and per-capita GEP,
+    GDP, GEP/GDP and the GEP–GDP "dual growth" flag (methods catalogue §3.3, §3.4)."""
     frames = []
     categories_present = set(accounts["category"])
+    previous: pd.DataFrame | None = None
     for result in results:
         codes = result.unit_totals.index
         year_rows = accounts[accounts["year"] == result.year]
-        by_class = year_rows.pivot_table(
-            index="unit_code", columns="category", values="value", aggfunc="sum"
-        ).reindex(codes)
+        by_class = _by_class(year_rows, "value", codes)
         summary = _unit_columns(plan, codes).assign(year=result.year)
         for category in CATEGORIES:
             summary[category] = (
                 by_class[category].to_numpy() if category in categories_present else np.nan
             )
         summary["gep"] = summary[list(CATEGORIES)].sum(axis=1, min_count=1)
+        if DEDUCTION in categories_present:
+            summary["imports_deducted"] = -by_class[DEDUCTION].fillna(0.0).to_numpy()
+            summary["gep"] = summary["gep"] - summary["imports_deducted"]
+        summary["gep_constant"] = (
+            _by_class(year_rows, "value_constant", codes).sum(axis=1, min_count=1).to_numpy()
+        )
+        summary["constant_prices_of"] = plan.valuation.base_year
         summary["area_km2"] = plan.hierarchy.frame.loc[codes, "area_km2"].to_numpy()
         summary["population"] = (
             unit_statistic(plan, "population", result.year, warnings).loc[codes].to_numpy()
         )
         summary["gep_per_km2"] = summary["gep"] / summary["area_km2"]
         summary["gep_per_capita"] = summary["gep"] / summary["population"]
-        if "gdp" in plan.statistics:
+        if plan.book.has("gdp", "gdp"):
             summary["gdp"] = (
                 unit_statistic(plan, "gdp", result.year, warnings).loc[codes].to_numpy()
             )
             summary["gep_gdp_ratio"] = summary["gep"] / summary["gdp"]
+        if previous is not None:
+            before = previous.set_index("unit_code").reindex(codes)
+            summary["previous_year"] = int(before["year"].iloc[0])
+            summary["real_gep_growth"] = (
+                summary["gep_constant"].to_numpy() / before["gep_constant"].to_numpy() - 1.0
+            )
+            if plan.book.has("gdp", "gdp_real_growth"):
+                growth = pd.Series(plan.book.values("gdp", "gdp_real_growth", result.year))
+                summary["gdp_real_growth"] = growth.reindex(codes).to_numpy() / 100.0
+                summary["dual_growth"] = (summary["real_gep_growth"] > 0) & (
+                    summary["gdp_real_growth"] > 0
+                )
+                summary.loc[summary["gdp_real_growth"].isna(), "dual_growth"] = pd.NA
         summary["data_flag"] = _flag(plan)
         frames.append(summary)
+        previous = summary
     frame = pd.concat(frames, ignore_index=True)
     first = [
         "year",
@@ -216,12 +266,113 @@ def summary_table(
         "parent_code",
         "gep",
         *CATEGORIES,
+        "gep_constant",
+        "constant_prices_of",
         "area_km2",
         "population",
         "gep_per_km2",
         "gep_per_capita",
     ]
     return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def _by_class(year_rows: pd.DataFrame, column: str, codes: pd.Index) -> pd.DataFrame:
+    return year_rows.pivot_table(
+        index="unit_code", columns="category", values=column, aggfunc="sum"
+    ).reindex(codes)
+
+
+def change_table(plan: RunPlan, results: list[YearResult], accounts: pd.DataFrame) -> pd.DataFrame:
+    """Change of every item and of GEP between consecutive years of the run, per unit: physical
+    quantity, value at constant prices of the base year (the volume change) and at current
+    prices."""
+    constant = plan.valuation.constant
+    rows = []
+    keys = ["unit_code", "item"]
+    for before, after in itertools.pairwise(results):
+        pair = []
+        for year in (before.year, after.year):
+            year_rows = accounts[accounts["year"] == year]
+            wide = year_rows.set_index(keys)[
+                ["quantity", "quantity_unit", "value", "value_constant"]
+            ].rename(columns={"value": "current", "value_constant": constant})
+            total = wide.groupby(level="unit_code")[["current", constant]].sum()
+            total.index = pd.MultiIndex.from_arrays([total.index, ["GEP"] * len(total)], names=keys)
+            pair.append(pd.concat([wide, total]))
+        old, new = pair
+        index = new.index.union(old.index)
+        old, new = old.reindex(index), new.reindex(index)
+        frame = pd.DataFrame(
+            {
+                "from_year": before.year,
+                "to_year": after.year,
+                "quantity_from": old["quantity"],
+                "quantity_to": new["quantity"],
+                "quantity_unit": new["quantity_unit"].fillna(old["quantity_unit"]),
+                "quantity_change": (new["quantity"] / old["quantity"] - 1.0),
+                "value_constant_from": old[constant],
+                "value_constant_to": new[constant],
+                "value_constant_change": new[constant] - old[constant],
+                "real_growth": new[constant] / old[constant] - 1.0,
+                "value_current_from": old["current"],
+                "value_current_to": new["current"],
+                "nominal_growth": new["current"] / old["current"] - 1.0,
+                "value_unit": VALUE_UNIT,
+                "constant_prices_of": plan.valuation.base_year,
+            },
+            index=index,
+        ).reset_index()
+        frame["quantity_unit"] = frame["quantity_unit"].where(frame["item"] != "GEP", "")
+        rows.append(frame)
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    for column in ("quantity_change", "real_growth", "nominal_growth"):
+        out[column] = out[column].replace([np.inf, -np.inf], np.nan)
+    units = _unit_columns(plan, out["unit_code"].unique())
+    out = out.merge(units[["unit_code", "unit_name", "unit_level"]], on="unit_code")
+    first = ["from_year", "to_year", "unit_code", "unit_name", "unit_level", "item"]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def imports_rows(plan: RunPlan, result: YearResult, units: pd.DataFrame) -> pd.DataFrame | None:
+    """GB/T 46869—2025: value of ecosystem products from outside each unit that reports it
+    (sheet ``imports``), as negative rows of category ``deduction``.  A unit's imports are its
+    own: they are neither summed into its parents (what one county imports from another is no
+    import of their province) nor shared among its sub-units."""
+    if not plan.config.valuation.deduct_imports:
+        return None
+    rows = plan.book.rows("imports", result.year)
+    if rows.empty:
+        return None
+    rows = rows.dropna(subset=["value"])
+    factors, _ = plan.valuation.factors(
+        year=result.year,
+        record=None,
+        index=plan.valuation.series("imports", "cpi_cn"),
+        label="imports",
+    )
+    by_unit = rows.groupby([rows["code"].astype(str), rows["item"].astype(str)])["value"].sum()
+    frames = []
+    for (code, item), value in by_unit.items():
+        if code not in set(units["unit_code"]):
+            continue
+        unit = units[units["unit_code"] == code]
+        frames.append(
+            unit.assign(
+                year=result.year,
+                category=DEDUCTION,
+                item=f"imports:{item}",
+                quantity=np.nan,
+                quantity_unit="",
+                value=-float(value),
+                value_constant=-float(value) * factors[plan.valuation.constant],
+                value_unit=VALUE_UNIT,
+                constant_prices_of=plan.valuation.base_year,
+                data_flag=_flag(plan),
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def extent_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
@@ -323,4 +474,10 @@ def checks_table(results: list[YearResult]) -> pd.DataFrame:
 def _eco_name(classes: object, code: int, lang: str) -> str:
     if code == NO_ECOSYSTEM:
         return "无土地覆盖数据" if lang == "zh" else "no land-cover data"
+    if code == NOT_ATTRIBUTED:
+        return (
+            "未分生态系统类型（按单位统计）"
+            if lang == "zh"
+            else "not by ecosystem type (reported per unit)"
+        )
     return classes.name(int(code), lang)  # type: ignore[attr-defined]

@@ -18,9 +18,10 @@ from rich.table import Table
 from gepkit import __version__
 from gepkit.config import RunConfig, load_config
 from gepkit.errors import GepError, InputError, OutputError
+from gepkit.io.template import csv_folder_for, write_template
 from gepkit.manifest import DEMO_NOTICE
 from gepkit.pipeline import RunResult, run
-from gepkit.plan import RunPlan, prepare
+from gepkit.plan import RunPlan, prepare, read_hierarchy
 from gepkit.progress import Stages
 
 app = typer.Typer(
@@ -231,6 +232,49 @@ def _show_plan(plan: RunPlan) -> None:
         f"{plan.grid.width}×{plan.grid.height} cells of {plan.grid.resolution:g} m; "
         f"years {', '.join(map(str, plan.years))}; items {', '.join(plan.items)}",
         highlight=False,
+    )
+
+
+@app.command()
+def template(
+    config: Annotated[Path, typer.Argument(help="The run configuration (gep.toml).")],
+    year: YearsOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The workbook (.xlsx) or a folder; default: statistics_template.xlsx beside "
+            "CONFIG. Its CSV twin goes in <name>_csv beside it.",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Replace an existing template (its values are lost)."),
+    ] = False,
+) -> None:
+    """Write the statistics template (XLSX workbook and CSV folder) for CONFIG's units and years."""
+    cfg = _load(config, year)
+    target = out if out is not None else cfg.base_dir / "statistics_template.xlsx"
+    try:
+        hierarchy = read_hierarchy(cfg)
+        written = write_template(
+            target, hierarchy, cfg.run.years, region_name=cfg.region.name, overwrite=overwrite
+        )
+    except GepError as err:
+        _fail(err)
+        raise
+    workbook, csvs = written[0], written[1:]
+    console.print(
+        f"[green]Template written[/] for {escape(cfg.region.name)}: {len(hierarchy.frame)} units, "
+        f"years {', '.join(map(str, cfg.run.years))}",
+        highlight=False,
+    )
+    console.print(f"  workbook    {escape(str(workbook))}", highlight=False, soft_wrap=True)
+    console.print(
+        f"  CSV folder  {escape(str(csv_folder_for(workbook)))} ({len(csvs)} files)",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -16,13 +16,23 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gepkit.allocation import to_leaves
 from gepkit.caps import apply_cap
 from gepkit.errors import GepError, InputError, Problem
 from gepkit.inputs import year_context
 from gepkit.items import ItemResult
-from gepkit.plan import RunPlan
+from gepkit.plan import RunPlan, build_item
+from gepkit.valuation.basis import CURRENT
 from gepkit.valuation.prices import PricedComponent, price_components
-from gepkit.zones import NO_UNIT, gap_mask, masked_totals, parent_sums, zonal_sums
+from gepkit.zones import (
+    NO_UNIT,
+    NOT_ATTRIBUTED,
+    UnitHierarchy,
+    gap_mask,
+    masked_totals,
+    parent_sums,
+    zonal_sums,
+)
 
 #: Relative tolerance of the conservation check (two summation orders of the same float64 data).
 CONSERVATION_RTOL = 1e-9
@@ -71,20 +81,39 @@ class YearResult:
     by_ecosystem: pd.DataFrame
     """Long table: unit_code, ecosystem_code, variable (item id or ``cells``), quantity."""
     maps: dict[str, np.ndarray]
+    hierarchy: UnitHierarchy
+    leaf_prices: dict[tuple[str, str], pd.Series] = field(default_factory=dict)
+    """Per-unit prices brought to the leaves, by (item, component)."""
     checks: list[Check] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
-    def item_value(self, item_id: str) -> pd.Series:
-        """Value (CNY) of an item per unit: Σ components × their valued quantities."""
+    def item_value(self, item_id: str, basis: str = CURRENT) -> pd.Series:
+        """Value (CNY) of an item per unit on a price basis: Σ components × their quantities."""
         value = pd.Series(0.0, index=self.unit_totals.index)
         for priced in self.priced[item_id]:
-            value = (
-                value
-                + self.valued_quantity(item_id, priced)
-                * priced.component.per_item
-                * priced.unit_price
-            )
+            value = value + self.component_value(item_id, priced, basis)
         return value
+
+    def component_value(
+        self, item_id: str, priced: PricedComponent, basis: str = CURRENT
+    ) -> pd.Series:
+        """Value (CNY) of one component per unit on a price basis.  With per-unit prices the
+        leaves are valued at their own price and parents are the sums of their children."""
+        quantity = self.valued_quantity(item_id, priced) * priced.component.per_item
+        factor = priced.factors[basis]
+        if not priced.per_unit:
+            return quantity * (priced.unit_price * factor)
+        price = self.leaf_prices[(item_id, priced.component.id)]
+        leaf_value = (quantity.loc[price.index] * price.fillna(0.0) * factor).to_frame("v")
+        return self.hierarchy.roll_up(leaf_value)["v"].reindex(quantity.index)
+
+    def unit_price(self, item_id: str, priced: PricedComponent, basis: str = CURRENT) -> pd.Series:
+        """CNY per unit of the component's quantity, per unit (value ÷ quantity)."""
+        quantity = self.valued_quantity(item_id, priced) * priced.component.per_item
+        if not priced.per_unit:
+            return pd.Series(priced.unit_price * priced.factors[basis], index=quantity.index)
+        value = self.component_value(item_id, priced, basis)
+        return (value / quantity).replace([np.inf, -np.inf], np.nan)
 
     def valued_quantity(self, item_id: str, priced: PricedComponent) -> pd.Series:
         part = priced.component.part
@@ -93,16 +122,17 @@ class YearResult:
 
 def compute_year(plan: RunPlan, year: int) -> YearResult:
     ctx = year_context(plan, year)
-    results = {
-        item_id: item.compute(ctx.fresh(), plan.options[item_id])
-        for item_id, item in plan.items.items()
+    results = {item_id: build_item(plan, ctx, item_id) for item_id in plan.items}
+    priced = {
+        item_id: price_components(r.components, valuation=plan.valuation, year=year)
+        for item_id, r in results.items()
     }
-    priced = {item_id: price_components(r.components) for item_id, r in results.items()}
     parts = xr.Dataset(
         {
             f"{item_id}{PART_SEP}{part.id}": part.quantity.astype("float64")
             for item_id, r in results.items()
             for part in r.parts
+            if part.quantity is not None
         }
     )
     bounds = xr.Dataset(
@@ -120,11 +150,11 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         "maps": {k: v.where(region).astype("float32").data for k, v in parts.items()},
         "sums": zonal_sums(parts, zones, ctx.ecosystem, plan.present_codes[year]),
         "raster": masked_totals(parts, zones),
-        "parents": parent_sums(parts, zones),
+        "parents": parent_sums(parts, zones) if parts.data_vars else {},
     }
     if bounds.data_vars:
         lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, plan.present_codes[year])
-    if gaps is not None and gaps.any():
+    if gaps is not None and gaps.any() and parts.data_vars:
         gap = plan.grid.wrap(gaps, name="gap", units="dimensionless")
         lazy["gap"] = parts.where(gap).sum(skipna=True)
     (done,) = dask.compute(lazy)
@@ -136,12 +166,16 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
     leaf_raw = pd.DataFrame(
         {v: sums[v].sum("ecosystem").values for v in variables}, index=leaf_codes
     )
-    raw = hierarchy.roll_up(leaf_raw)
-    missing = hierarchy.roll_up(
-        pd.DataFrame(
-            {v: sums[f"{v}__nan"].sum("ecosystem").values for v in variables}, index=leaf_codes
-        )
+    leaf_missing = pd.DataFrame(
+        {v: sums[f"{v}__nan"].sum("ecosystem").values for v in variables}, index=leaf_codes
     )
+    warnings: list[Problem] = []
+    reported = _reported_leaves(plan, year, results, warnings)
+    for name, (values, _) in reported.items():
+        leaf_raw[name] = values.fillna(0.0)
+        leaf_missing[name] = 0.0
+    raw = hierarchy.roll_up(leaf_raw)
+    missing = hierarchy.roll_up(leaf_missing)
 
     result = YearResult(
         year=year,
@@ -152,8 +186,11 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         missing_cells=missing,
         by_ecosystem=pd.DataFrame(),
         maps={},
+        hierarchy=hierarchy,
+        warnings=warnings,
     )
-    _check_conservation(result, done["raster"], leaf_raw)
+    result.leaf_prices = _leaf_prices(plan, year, results, warnings)
+    _check_conservation(result, done["raster"], leaf_raw[variables])
     _check_parent_polygons(result, plan, raw, done["parents"])
     ratios = _apply_caps(result, plan, raw)
 
@@ -165,19 +202,22 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
             {p.id: raw[name] for p, name in zip(item.parts, names, strict=True)}
         )
         result.unit_totals[item_id] = result.part_totals[item_id].sum(axis=1)
-        leaf_by_eco = sum(
-            pd.DataFrame(sums[name].values, index=leaf_codes, columns=eco_codes).mul(
-                ratios[name], axis=0
-            )
-            for name in names
-        )
+        leaf_by_eco = pd.DataFrame(0.0, index=leaf_codes, columns=eco_codes)
+        for part, name in zip(item.parts, names, strict=True):
+            if part.spatial:
+                by_part = pd.DataFrame(sums[name].values, index=leaf_codes, columns=eco_codes)
+            else:
+                column = NOT_ATTRIBUTED if part.ecosystem is None else part.ecosystem
+                by_part = pd.DataFrame({column: leaf_raw[name]}, index=leaf_codes)
+            leaf_by_eco = leaf_by_eco.add(by_part.mul(ratios[name], axis=0), fill_value=0.0)
         by_eco.append(_long(hierarchy.roll_up(leaf_by_eco), item_id))
-        result.maps[item_id] = _item_map(
-            zones.leaf_index,
-            [done["maps"][n] for n in names],
-            [ratios[n] for n in names],
-            leaf_codes,
-        )
+        if item.spatial:
+            result.maps[item_id] = _item_map(
+                zones.leaf_index,
+                [done["maps"][n] for n in names],
+                [ratios[n] for n in names],
+                leaf_codes,
+            )
     cells = pd.DataFrame(sums["cells"].values, index=leaf_codes, columns=eco_codes)
     by_eco.append(_long(hierarchy.roll_up(cells), "cells"))
     result.by_ecosystem = pd.concat(by_eco, ignore_index=True)
@@ -189,6 +229,93 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         _report_gaps(result, plan, gaps, done["gap"])
     _report_missing(result, plan)
     return result
+
+
+def _reported_leaves(
+    plan: RunPlan, year: int, results: dict[str, ItemResult], warnings: list[Problem]
+) -> dict[str, tuple[pd.Series, list[str]]]:
+    """Reported parts brought down to the leaf units (gepkit.allocation), by part name: the leaf
+    values (NaN: no value covers the leaf) and the units whose value was shared by the key."""
+    out: dict[str, tuple[pd.Series, list[str]]] = {}
+    key: pd.Series | None = None
+    for item_id, item in results.items():
+        for part in item.parts:
+            if part.reported is None:
+                continue
+            if key is None:
+                key = allocation_key(plan, year, warnings)
+            allocated = to_leaves(
+                part.reported,
+                plan.hierarchy,
+                key,
+                what=f"{item_id}/{part.id} ({year})",
+                key_name=plan.config.run.allocation_key,
+            )
+            warnings.extend(allocated.warnings)
+            out[f"{item_id}{PART_SEP}{part.id}"] = (allocated.leaves, allocated.allocated)
+    return out
+
+
+def _leaf_prices(
+    plan: RunPlan, year: int, results: dict[str, ItemResult], warnings: list[Problem]
+) -> dict[tuple[str, str], pd.Series]:
+    """Per-unit prices of components brought down to the leaves: each leaf takes the price of
+    the finest unit containing it that has one (NaN: none, reported)."""
+    hierarchy = plan.hierarchy
+    frame = hierarchy.frame
+    out: dict[tuple[str, str], pd.Series] = {}
+    for item_id, item in results.items():
+        for component in item.components:
+            if component.unit_prices is None:
+                continue
+            given = {
+                str(c): float(v)
+                for c, v in component.unit_prices.items()
+                if str(c) in frame.index and not pd.isna(v)
+            }
+            prices = pd.Series(np.nan, index=hierarchy.leaves, dtype="float64")
+            for leaf in hierarchy.leaves:
+                code: str | None = leaf
+                while code is not None and code not in given:
+                    parent = frame.at[code, "parent_code"]
+                    code = (
+                        str(parent) if isinstance(parent, str) and parent in frame.index else None
+                    )
+                if code is not None:
+                    prices[leaf] = given[code]
+            out[(item_id, component.id)] = prices
+            if prices.isna().any() and given:
+                absent = ", ".join(prices.index[prices.isna()][:10])
+                warnings.append(
+                    Problem(
+                        where=f"{item_id}/{component.id} ({year})",
+                        message=f"no price for {absent}: their quantity is not valued",
+                        hint=f"give {component.price_source or 'the price'} for these units or "
+                        f"for a unit that contains them",
+                    )
+                )
+    return out
+
+
+def allocation_key(plan: RunPlan, year: int, warnings: list[Problem]) -> pd.Series:
+    """The leaf units' share key for values reported at a coarser level: their area (km²) or
+    their population."""
+    leaves = plan.zones.leaf_codes
+    if plan.config.run.allocation_key == "population":
+        population = plan.book.statistic("population", year)
+        key = pd.Series(population, dtype="float64").reindex(leaves)
+        if key.isna().any():
+            absent = ", ".join(key.index[key.isna()][:10])
+            warnings.append(
+                Problem(
+                    where="run.allocation_key",
+                    message=f"no population for {absent} in {year}: they get no share of values "
+                    f"reported for a unit that contains them",
+                    hint="give the population of every leaf unit, or use allocation_key = 'area'",
+                )
+            )
+        return key.fillna(0.0)
+    return plan.hierarchy.frame.loc[leaves, "area_km2"].astype("float64")
 
 
 def _long(wide: pd.DataFrame, variable: str) -> pd.DataFrame:

@@ -47,6 +47,9 @@ class RunSpec(_Strict):
     """Marks every output as demo values (illustrative inputs, not an official account)."""
     chunk: int = Field(default=2048, ge=2)
     """Side of the square dask blocks, in cells."""
+    allocation_key: Literal["area", "population"] = "area"
+    """How a value reported for a unit (a county) whose sub-units (townships) report none is
+    shared among them: by their area or by their population (methods catalogue §3.4)."""
 
 
 class UnitsSpec(_Strict):
@@ -115,6 +118,32 @@ class RegisterSpec(_Strict):
     source: str = ""
 
 
+class WorkbookSpec(_Strict):
+    """The statistics workbook (`gep template`): an .xlsx file, or a folder of CSV files named
+    after the sheets."""
+
+    path: str
+    check_magnitudes: bool = True
+    """Report values that look like a unit slip (元 for 万元, a factor 10⁴) as errors."""
+    demo: bool = False
+    source: str = ""
+
+
+class ValuationSpec(_Strict):
+    """Price bases (methods catalogue §2.16, §3.3; see gepkit.valuation.basis)."""
+
+    base_year: int | None = None
+    """Base year of the constant-price values; default: the first year of the run."""
+    price_indexing: Literal["as_recorded", "indexed"] = "as_recorded"
+    """``as_recorded``: each price record is the price of every accounting year (published
+    practice); ``indexed``: a price of year y is moved to year t with its price index."""
+    indices: dict[str, str] = Field(default_factory=dict)
+    """Price key (or per-unit price component) → index series, overriding the price book."""
+    deduct_imports: bool = False
+    """GB/T 46869—2025: deduct the value of ecosystem products from outside the region (sheet
+    ``imports``) from GEP."""
+
+
 class RecordOverride(_Strict):
     """A user-supplied parameter value or price, which must say where it comes from."""
 
@@ -133,6 +162,8 @@ class RunConfig(_Strict):
     grid: GridSpec = GridSpec()
     inputs: dict[str, LayerSpec] = Field(default_factory=dict)
     statistics: dict[str, StatisticSpec] = Field(default_factory=dict)
+    workbook: WorkbookSpec | None = None
+    valuation: ValuationSpec = ValuationSpec()
     registers: dict[str, RegisterSpec] = Field(default_factory=dict)
     tables: dict[str, str] = Field(default_factory=dict)
     """Per-table file paths overriding (or supplying) gepkit's tables; see docs/configuration.md."""

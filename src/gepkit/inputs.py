@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xarray as xr
 
+from gepkit.catalogue.domains import STATISTIC_FIELDS
 from gepkit.io.rasters import read_aligned
 from gepkit.items import ItemContext
 from gepkit.layers import LAYERS
@@ -48,15 +49,14 @@ def ecosystem_layer(plan: RunPlan, landcover: xr.DataArray) -> xr.DataArray:
 
 
 def year_statistics(plan: RunPlan, year: int) -> dict[str, dict[str, float]]:
-    """Every statistic's values for ``year`` by unit code; rows without a year apply to every
-    year, and a row for the year itself takes precedence over them.  Empty values mean "not
-    reported" and are left out."""
+    """Every single statistic (population, GDP, emissions …) reported for ``year`` by unit code,
+    from the workbook or the single tables; rows without a year apply to every year, and a row
+    for the year itself takes precedence over them.  Empty values mean "not reported" and are
+    left out."""
     out: dict[str, dict[str, float]] = {}
-    for name, frame in plan.statistics.items():
-        rows = frame[(frame["year"] == year) | frame["year"].isna()]
-        rows = rows.sort_values("year", na_position="first").dropna(subset=["value"])
-        given = rows.groupby("code")["value"].last()
-        out[name] = {str(code): float(value) for code, value in given.items()}
+    for name, (domain, field_id) in STATISTIC_FIELDS.items():
+        if plan.book.has(domain, field_id):
+            out[name] = plan.book.values(domain, field_id, year)
     return out
 
 
@@ -75,4 +75,5 @@ def year_context(plan: RunPlan, year: int) -> ItemContext:
         zones=plan.zones,
         statistics=year_statistics(plan, year),
         registers=plan.registers,
+        book=plan.book,
     )

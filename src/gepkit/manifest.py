@@ -164,6 +164,7 @@ def _items(results: list[YearResult]) -> dict[str, Any]:
                 "parameters_and_prices": [r.describe() for r in item.records],
                 "tables": item.tables,
                 "parts": [p.id for p in item.parts],
+                "reported_parts": {p.id: p.source for p in item.parts if not p.spatial},
                 "caps": [
                     {"part": c.part, "statistic": c.statistic, "rule": c.rule} for c in item.caps
                 ],
@@ -179,9 +180,13 @@ def _items(results: list[YearResult]) -> dict[str, Any]:
                         "quantity_unit": p.component.quantity_unit,
                         "per_item": p.component.per_item,
                         "derivation": p.component.derivation,
-                        "unit_price": p.unit_price,
+                        "unit_price": None if p.per_unit else p.unit_price,
                         "price_unit": p.price_unit,
-                        "price": f"{p.component.price.key}/{p.component.price.variant}",
+                        "price": (
+                            f"reported per unit: {p.component.price_source}"
+                            if p.per_unit or p.component.price is None
+                            else f"{p.component.price.key}/{p.component.price.variant}"
+                        ),
                     }
                     for p in result.priced[item_id]
                 ],

@@ -86,6 +86,7 @@ def _tables(
         "by_ecosystem": accounts.by_ecosystem_table(plan, results),
         "gaps": accounts.gaps_table(plan, results),
         "checks": accounts.checks_table(results),
+        **({"change": accounts.change_table(plan, results, account)} if len(results) > 1 else {}),
     }
 
 
@@ -98,7 +99,7 @@ def _share_warnings(plan: RunPlan, accounts: pd.DataFrame) -> list[Problem]:
         threshold = getattr(options, "warn_share", None)
         if threshold is None:
             continue
-        rows = accounts[accounts["unit_code"].isin(roots)]
+        rows = accounts[accounts["unit_code"].isin(roots) & (accounts["category"] != "deduction")]
         for (year, code), group in rows.groupby(["year", "unit_code"]):
             gep = float(group["value"].sum())
             value = float(group.loc[group["item"] == item_id, "value"].sum())
@@ -126,6 +127,8 @@ def _write(
     tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}
     for result in results:
         for item_id, item in result.items.items():
+            if item_id not in result.maps:
+                continue  # reported per unit: no map
             quantity = result.maps[item_id]
             unit = item.info.quantity_unit
             stem = f"{item_id}_{result.year}"

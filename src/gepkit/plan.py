@@ -31,9 +31,12 @@ from gepkit.io.rasters import RasterInfo, choose_resampling, coverage_fraction, 
 from gepkit.io.registers import KNOWN_REGISTERS, read_lakes, read_reservoirs
 from gepkit.io.statistics import read_statistic
 from gepkit.io.vectors import read_units
-from gepkit.items import IMPLEMENTED, Item, ItemOptions
+from gepkit.io.workbook import read_statistics
+from gepkit.items import IMPLEMENTED, Item, ItemContext, ItemOptions, ItemResult
 from gepkit.layers import LAYERS, LayerInfo
 from gepkit.progress import Stages
+from gepkit.statistics import StatisticsBook, from_singles, merge
+from gepkit.valuation.basis import Valuation
 from gepkit.zones import UnitHierarchy, Zones, rasterise_units
 
 #: Share of the region's pixels without data above which a layer is unusable.
@@ -96,6 +99,12 @@ class RunPlan:
     derived: dict[str, str]
     """Layers computed from others: annual precipitation from the monthly stack."""
     statistics: dict[str, pd.DataFrame]
+    """Single statistics tables (``[statistics.<name>]``), as read."""
+    book: StatisticsBook
+    """Every statistic reported per unit: the workbook and the single tables, merged."""
+    valuation: Valuation
+    supplied: dict[int, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    """Year → item → rows of physical quantities supplied instead of computed."""
     registers: dict[str, Any] = field(default_factory=dict)
     """Lakes (GeoDataFrame in the grid CRS) and reservoirs (DataFrame), when configured."""
     warnings: list[Problem] = field(default_factory=list)
@@ -125,7 +134,14 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         with problems.section():
             grid, hierarchy, unit_warnings = _units_and_grid(config, units_path)
             warnings += unit_warnings
-        needed, derived = _needed_layers(config, items, options, problems)
+        statistics = _statistics(config, hierarchy, problems)
+        book, supplied = _book(config, hierarchy, statistics, items, problems, warnings)
+        modelled = {
+            k: v
+            for k, v in items.items()
+            if not all(k in supplied.get(y, {}) for y in config.run.years)
+        }
+        needed, derived = _needed_layers(config, modelled, options, problems)
         sources: dict[tuple[str, int], LayerSource] = {}
         if grid is not None and hierarchy is not None:
             region = tuple(hierarchy.geometries[hierarchy.leaves].total_bounds)
@@ -136,7 +152,6 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         if catalogue is not None:
             with problems.section():
                 crosswalk = catalogue.crosswalk(_landcover_crosswalk(config), config.base_dir)
-        statistics = _statistics(config, hierarchy, problems)
         registers = _registers(config, grid, hierarchy, problems)
         problems.raise_if_any()
     assert catalogue is not None
@@ -164,6 +179,14 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         sources=sources,
         derived=derived,
         statistics=statistics,
+        book=book,
+        valuation=Valuation(
+            base_year=config.valuation.base_year or min(config.run.years),
+            indexing=config.valuation.price_indexing,
+            indices=catalogue.indices,
+            overrides=dict(config.valuation.indices),
+        ),
+        supplied=supplied,
         registers=registers,
         warnings=warnings,
     )
@@ -244,6 +267,13 @@ def _select_items(
         with problems.section():
             options[item_id] = item.options(config.options.get(item_id))
     return profile, items, {k: v for k, v in options.items() if k in items}, not_computed
+
+
+def read_hierarchy(config: RunConfig) -> UnitHierarchy:
+    """The config's administrative units as a :class:`UnitHierarchy`, reading no raster (for
+    ``gep template``); raises :class:`InputError` with every problem of the units file."""
+    _, hierarchy, _ = _units_and_grid(config, config.resolve(config.units.path))
+    return hierarchy
 
 
 def _units_and_grid(
@@ -435,6 +465,54 @@ def _statistics(
     return out
 
 
+def _book(
+    config: RunConfig,
+    hierarchy: UnitHierarchy | None,
+    singles: dict[str, pd.DataFrame],
+    items: dict[str, Item],
+    problems: ProblemCollector,
+    warnings: list[Problem],
+) -> tuple[StatisticsBook, dict[int, dict[str, pd.DataFrame]]]:
+    """The statistics workbook merged with the single statistics, and the supplied quantities
+    of the run's items by year."""
+    book = from_singles(singles)
+    spec = config.workbook
+    if spec is not None and hierarchy is not None:
+        with problems.section():
+            workbook, found = read_statistics(
+                config.resolve(spec.path), hierarchy, check_magnitudes=spec.check_magnitudes
+            )
+            warnings.extend(found)
+            book, conflicts = merge(workbook, book)
+            for conflict in conflicts:
+                problems.add(
+                    "config",
+                    f"'{conflict}' is given both in the workbook {spec.path} and in a "
+                    f"[statistics] table",
+                    field="statistics",
+                    hint="give each statistic once: remove the [statistics] table or the "
+                    "workbook column",
+                )
+    supplied: dict[int, dict[str, pd.DataFrame]] = {}
+    for year in config.run.years:
+        rows = book.rows("supplied", year)
+        if rows.empty:
+            continue
+        for item_id, group in rows.groupby("item"):
+            if item_id not in items:
+                warnings.append(
+                    Problem(
+                        where="statistics, sheet supplied",
+                        field=str(item_id),
+                        message=f"quantities supplied for {item_id} in {year}, which this run "
+                        f"does not compute: ignored",
+                    )
+                )
+                continue
+            supplied.setdefault(year, {})[str(item_id)] = group.reset_index(drop=True)
+    return book, supplied
+
+
 def _registers(
     config: RunConfig,
     grid: AccountingGrid | None,
@@ -580,6 +658,16 @@ def _dry_run_items(plan: RunPlan, year: int, problems: ProblemCollector) -> None
     from gepkit.inputs import year_context  # local import, see _check_data
 
     context = year_context(plan, year)
-    for item_id, item in plan.items.items():
+    for item_id in plan.items:
         with problems.section():
-            item.compute(context.fresh(), plan.options[item_id])
+            build_item(plan, context, item_id)
+
+
+def build_item(plan: RunPlan, ctx: ItemContext, item_id: str) -> ItemResult:
+    """The item's lazy result for the context's year: computed by its model, or from the
+    physical quantities supplied for it."""
+    item, options = plan.items[item_id], plan.options[item_id]
+    rows = plan.supplied.get(ctx.year, {}).get(item_id)
+    if rows is not None:
+        return item.supplied(ctx.fresh(), options, rows)
+    return item.compute(ctx.fresh(), options)

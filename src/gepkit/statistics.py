@@ -36,7 +36,7 @@ class StatisticsBook:
         if frame is None:
             return pd.DataFrame(columns=["code", "year"])
         rows = frame[(frame["year"] == year) | frame["year"].isna()]
-        keys = ["code"] + ([DOMAINS[domain].key] if DOMAINS[domain].register else [])
+        keys = ["code", *DOMAINS[domain].keys]
         rows = rows.sort_values("year", na_position="first")
         return rows.drop_duplicates(subset=keys, keep="last").reset_index(drop=True)
 
@@ -53,15 +53,41 @@ class StatisticsBook:
         return self.values(domain, field_id, year)
 
 
-def merge(books: Mapping[str, StatisticsBook]) -> StatisticsBook:
-    """Union of several books (the workbook and single statistics); frames of the same domain
-    are concatenated (the caller has checked that they do not give the same field twice)."""
-    out = StatisticsBook()
-    for book in books.values():
-        for domain, frame in book.frames.items():
-            if domain in out.frames:
-                out.frames[domain] = pd.concat([out.frames[domain], frame], ignore_index=True)
-            else:
-                out.frames[domain] = frame
-            out.sources.setdefault(domain, book.sources.get(domain, ""))
-    return out
+def from_singles(frames: Mapping[str, pd.DataFrame]) -> StatisticsBook:
+    """A book from single statistics tables (``[statistics.<name>]``: code, year, value)."""
+    book = StatisticsBook()
+    for name, frame in frames.items():
+        domain, field_id = STATISTIC_FIELDS[name]
+        part = frame[["code", "year", "value"]].rename(columns={"value": field_id})
+        single = StatisticsBook(frames={domain: part}, sources={domain: f"[statistics.{name}]"})
+        book = merge(book, single)[0]
+    return book
+
+
+def merge(first: StatisticsBook, second: StatisticsBook) -> tuple[StatisticsBook, list[str]]:
+    """The union of two books, and the fields both give (``domain.field``: a conflict the caller
+    reports).  Per-unit domains are joined on (code, year); register rows are appended."""
+    out = StatisticsBook(frames=dict(first.frames), sources=dict(first.sources))
+    conflicts: list[str] = []
+    for domain, frame in second.frames.items():
+        if domain not in out.frames:
+            out.frames[domain] = frame
+            out.sources[domain] = second.sources.get(domain, "")
+            continue
+        mine = out.frames[domain]
+        if DOMAINS[domain].register:
+            conflicts.append(domain)
+            continue
+        fields = [c for c in frame.columns if c not in ("code", "year")]
+        both = [c for c in fields if c in mine.columns and mine[c].notna().any()]
+        conflicts += [f"{domain}.{c}" for c in both if frame[c].notna().any()]
+        keyed = ["code", "year"]
+        left = mine.assign(year=mine["year"].astype("Float64"))
+        right = frame.assign(year=frame["year"].astype("Float64"))
+        joined = left.merge(right, on=keyed, how="outer", suffixes=("", "__new"))
+        for column in fields:
+            if f"{column}__new" in joined.columns:
+                joined[column] = joined[column].combine_first(joined.pop(f"{column}__new"))
+        out.frames[domain] = joined
+        out.sources[domain] = f"{out.sources.get(domain, '')}; {second.sources.get(domain, '')}"
+    return out, conflicts

@@ -30,6 +30,8 @@ from gepkit.grid import AccountingGrid
 NO_UNIT = -1
 #: Group used for pixels whose ecosystem type is unknown (land cover missing).
 NO_ECOSYSTEM = -1
+#: Ecosystem code of quantities reported per unit that belong to no single ecosystem type.
+NOT_ATTRIBUTED = -2
 
 
 def infer_level(code: str) -> str:

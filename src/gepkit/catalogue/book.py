@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gepkit.catalogue.indices import PriceIndices
 from gepkit.catalogue.tables import (
     Crosswalk,
     EcosystemClasses,
@@ -87,7 +88,7 @@ ECOSYSTEM_TABLES: dict[str, TableInfo] = {
 }
 
 #: Names accepted in [tables].
-TABLE_NAMES = ("ecosystem_classes", *ECOSYSTEM_TABLES, "parameters", "prices")
+TABLE_NAMES = ("ecosystem_classes", *ECOSYSTEM_TABLES, "parameters", "prices", "price_indices")
 
 
 @dataclass
@@ -98,6 +99,8 @@ class Catalogue:
     prices: RecordTable
     parameter_choices: Mapping[str, str | RecordOverride] = field(default_factory=dict)
     price_choices: Mapping[str, str | RecordOverride] = field(default_factory=dict)
+    indices: PriceIndices = field(default_factory=PriceIndices.load)
+    """Price indices that move prices across years (shipped, or [tables] price_indices)."""
 
     @classmethod
     def load(cls, config: RunConfig) -> Catalogue:
@@ -130,8 +133,12 @@ class Catalogue:
         for kind, name in (("parameter", "parameters"), ("price", "prices")):
             with problems.section():
                 records[name] = RecordTable.load(path_of(name), kind)
+        indices: PriceIndices | None = None
+        with problems.section():
+            indices = PriceIndices.load(path_of("price_indices"))
         problems.raise_if_any(TableError)
         assert classes is not None
+        assert indices is not None
         book = cls(
             classes=classes,
             tables=tables,
@@ -139,6 +146,7 @@ class Catalogue:
             prices=records["prices"],
             parameter_choices=config.parameters,
             price_choices=config.prices,
+            indices=indices,
         )
         book._check_choices(problems)
         problems.raise_if_any(TableError)
@@ -192,6 +200,7 @@ class Catalogue:
             **self.tables,
             "parameters": self.parameters,
             "prices": self.prices,
+            "price_indices": self.indices,
         }
         return {name: {"path": str(t.path), "sha256": t.sha256} for name, t in files.items()}
 

@@ -57,6 +57,15 @@ class Domain:
     register: bool = False
     """True: several rows per unit and year, told apart by the ``key`` field."""
     key: str | None = None
+    extra_keys: tuple[str, ...] = ()
+    """Further fields that tell a register's rows apart (supplied: item and part)."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The fields that identify a row besides the unit code and year."""
+        if not self.register or self.key is None:
+            return ()
+        return (self.key, *self.extra_keys)
 
     def field(self, field_id: str) -> Field:
         return next(f for f in self.fields if f.id == field_id)
@@ -393,6 +402,7 @@ DOMAINS: dict[str, Domain] = {
             ),
             register=True,
             key="item",
+            extra_keys=("part",),
         ),
     )
 }

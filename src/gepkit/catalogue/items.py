@@ -69,7 +69,7 @@ ITEMS: dict[str, ItemInfo] = {
             "Species conservation",
             "hectare",
         ),
-        ItemInfo("recreation", "C1", "cultural", "休闲旅游", "Recreation and tourism", "visits"),
+        ItemInfo("recreation", "C1", "cultural", "休闲旅游", "Recreation and tourism", "visit"),
         ItemInfo("landscape_value", "C2", "cultural", "景观价值", "Landscape value", "m^2"),
     )
 }

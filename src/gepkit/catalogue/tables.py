@@ -81,6 +81,9 @@ class Record:
     confidence: str
     basis: str = ""
     note: str = ""
+    index: str = ""
+    """Price index series the price moves with across years (``price_indices.csv``); empty:
+    not indexed.  Prices only: the optional ``index`` column of a price table."""
 
     @property
     def flagged(self) -> bool:
@@ -185,6 +188,7 @@ class RecordTable:
                 confidence=_clean(row["confidence"]),
                 basis=_clean(row.get("basis")),
                 note=_clean(row.get("note")),
+                index=_clean(row.get("index")) if kind == "price" else "",
             )
             if _clean(row["default"]).lower() in ("yes", "true", "1", "y"):
                 if key in defaults:

@@ -24,15 +24,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+import pandas as pd
 import xarray as xr
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gepkit import units as u
 from gepkit.catalogue.book import Catalogue, require_codes
+from gepkit.catalogue.domains import DOMAINS
 from gepkit.catalogue.items import ITEMS, ItemInfo
 from gepkit.catalogue.tables import EcosystemTable, Record
-from gepkit.errors import ConfigError, Problem
+from gepkit.errors import ConfigError, InputError, Problem
 from gepkit.grid import AccountingGrid
 from gepkit.models.lookup import in_codes
+from gepkit.statistics import StatisticsBook
 from gepkit.zones import Zones
 
 
@@ -54,19 +58,48 @@ class Component:
     """Component quantity per unit of the valued quantity (e.g. m³ of sediment per t of soil)."""
     derivation: str
     """How ``per_item`` was obtained, with the parameters' values."""
-    price: Record
+    price: Record | None
+    """The price record; None when the prices are reported per unit (``unit_prices``)."""
     part: str | None = None
     """The part whose quantity this component values; None: the whole item."""
+    unit_prices: Mapping[str, float] | None = None
+    """Prices reported per unit (code, any level → CNY per ``quantity_unit``): a leaf unit takes
+    the price of the finest unit containing it that has one (travel cost per visit, housing
+    premium per m²).  Overrides ``price``."""
+    price_source: str = ""
+    """Where per-unit prices come from (statistics domain and fields)."""
+    index: str = ""
+    """Price-index series that deflates per-unit prices to the constant-price base year."""
+
+    def __post_init__(self) -> None:
+        if self.price is None and self.unit_prices is None:
+            raise ValueError(f"component {self.id}: give a price record or per-unit prices")
 
 
 @dataclass(frozen=True)
 class Part:
-    """A per-pixel share of an item's quantity, in the item's unit."""
+    """A share of an item's quantity, in the item's unit: computed per pixel (``quantity``) or
+    reported per unit (``reported``: unit code → quantity, at any level of the hierarchy; brought
+    down to the leaf units by gepkit.allocation)."""
 
     id: str
     name_en: str
     name_zh: str
-    quantity: xr.DataArray
+    quantity: xr.DataArray | None = None
+    reported: Mapping[str, float] | None = None
+    ecosystem: int | None = None
+    """For a reported part: the ecosystem class it comes from (farm output → cropland …), for
+    the by-ecosystem table; None: not attributed to an ecosystem type."""
+    source: str = ""
+    """For a reported part: where its values come from (statistics domain and fields)."""
+
+    def __post_init__(self) -> None:
+        if (self.quantity is None) == (self.reported is None):
+            raise ValueError(f"part {self.id}: give exactly one of quantity and reported")
+
+    @property
+    def spatial(self) -> bool:
+        return self.quantity is not None
 
 
 @dataclass(frozen=True)
@@ -110,11 +143,19 @@ class ItemResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def spatial(self) -> bool:
+        """True when every part is computed per pixel (the item has maps)."""
+        return all(part.spatial for part in self.parts)
+
+    @property
     def quantity(self) -> xr.DataArray:
-        """Per-pixel quantity of the item (sum of its parts, before any cap)."""
-        total = self.parts[0].quantity
-        for part in self.parts[1:]:
-            total = total + part.quantity
+        """Per-pixel quantity of a spatial item (sum of its parts, before any cap)."""
+        quantities = [part.quantity for part in self.parts if part.quantity is not None]
+        if len(quantities) != len(self.parts):
+            raise ValueError(f"{self.info.id} has parts reported per unit: no per-pixel quantity")
+        total = quantities[0]
+        for quantity in quantities[1:]:
+            total = total + quantity
         return total
 
 
@@ -137,6 +178,8 @@ class ItemContext:
     statistics: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """Per-unit statistics of the year (code → value in the statistic's canonical unit)."""
     registers: Mapping[str, Any] = field(default_factory=dict)
+    book: StatisticsBook = field(default_factory=StatisticsBook)
+    """Statistics reported per unit (workbook domains, in stored units)."""
     used: list[Record] = field(default_factory=list)
     tables_used: dict[str, list[int]] = field(default_factory=dict)
 
@@ -160,6 +203,35 @@ class ItemContext:
                 )
             )
         return self.statistics[name]
+
+    def reported(self, domain: str, field_id: str, *, needed_by: str) -> dict[str, float]:
+        """A per-unit field of a statistics domain for the year (code → value in the field's
+        stored unit); a clear error when no unit reports it."""
+        values = self.book.values(domain, field_id, self.year)
+        if not values:
+            raise ConfigError(self._unreported(domain, field_id, needed_by))
+        return values
+
+    def reported_rows(self, domain: str, *, needed_by: str) -> pd.DataFrame:
+        """The rows of a register domain (products, visitor origins …) for the year."""
+        rows = self.book.rows(domain, self.year)
+        if rows.empty:
+            raise ConfigError(self._unreported(domain, None, needed_by))
+        return rows
+
+    def _unreported(self, domain: str, field_id: str | None, needed_by: str) -> Problem:
+        info = DOMAINS[domain]
+        what = info.name_en + (f" › {info.field(field_id).name_en}" if field_id else "")
+        column = f"{info.field(field_id).header}" if field_id else ""
+        return Problem(
+            where="statistics",
+            field=f"{domain}.{field_id}" if field_id else domain,
+            message=f"{needed_by} needs {what} for {self.year}, which no unit reports",
+            hint=f"fill the sheet '{domain}' ({info.name_zh})"
+            + (f", column '{column}'," if column else "")
+            + " of the statistics workbook (see `gep template`), or drop the item or change its "
+            "options",
+        )
 
     def register(self, name: str, *, needed_by: str) -> Any:
         """A register (lakes, reservoirs); a clear error when it is not configured."""
@@ -303,3 +375,80 @@ class Item:
 
     def compute(self, ctx: ItemContext, options: ItemOptions) -> ItemResult:
         raise NotImplementedError
+
+    def supplied(self, ctx: ItemContext, options: ItemOptions, rows: pd.DataFrame) -> ItemResult:
+        """The item from physical quantities a department supplies instead of the model (sheet
+        ``supplied``: one row per unit and part; a blank part is the whole item), converted to
+        the item's unit and valued as the computed item would be."""
+        info = self.info
+        known = self.parts(options)
+        problems: list[Problem] = []
+        by_part: dict[str, dict[str, float]] = {}
+        for _, row in rows.iterrows():
+            part = row.get("part")
+            part = known[0] if pd.isna(part) or not str(part).strip() else str(part).strip()
+            where = f"supplied quantities, {self.id} (unit {row['code']}, {ctx.year})"
+            if pd.isna(row.get("part")) and len(known) > 1:
+                problems.append(
+                    Problem(
+                        where=where,
+                        field="part",
+                        message=f"{self.id} has parts {', '.join(known)} under its options: "
+                        f"name the part of each row",
+                    )
+                )
+                continue
+            if part not in known:
+                problems.append(
+                    Problem(
+                        where=where,
+                        field="part",
+                        message=f"'{part}' is not a part of {self.id} under its options",
+                        hint=f"parts: {', '.join(known)}",
+                    )
+                )
+                continue
+            try:
+                factor, offset = u.conversion(str(row["quantity_unit"]), info.quantity_unit)
+            except InputError:
+                problems.append(
+                    Problem(
+                        where=where,
+                        field="quantity_unit",
+                        message=f"'{row['quantity_unit']}' is not a unit of {info.name_en} "
+                        f"(measured in {info.quantity_unit})",
+                        hint=f"use a unit convertible to '{info.quantity_unit}'",
+                    )
+                )
+                continue
+            values = by_part.setdefault(part, {})
+            code = str(row["code"])
+            if code in values:
+                problems.append(
+                    Problem(where=where, field="part", message=f"part '{part}' is given twice")
+                )
+                continue
+            values[code] = float(row["quantity"]) * factor + offset
+        if problems:
+            raise InputError(problems)
+        names = {p: p for p in known}
+        parts = [
+            Part(
+                id=part,
+                name_en=info.name_en if part == self.id else f"{info.name_en}: {names[part]}",
+                name_zh=info.name_zh,
+                reported=by_part[part],
+                source="supplied",
+            )
+            for part in known
+            if part in by_part
+        ]
+        return ctx.result(
+            self,
+            options,
+            method="physical quantities supplied (sheet 'supplied'), valued as the item's "
+            "method would value them",
+            parts=parts,
+            components=self.components(ctx, options, [p.id for p in parts]),
+            notes=["the physical quantity was supplied, not computed by gepkit"],
+        )

@@ -220,7 +220,7 @@ class FloodRegulation(Item):
         if volume is not None:
             upper = volume
             for part in parts:
-                if part.id != "vegetation":
+                if part.id != "vegetation" and part.quantity is not None:
                     upper = upper + part.quantity
             bounds.append(
                 Bound(

@@ -8,11 +8,13 @@ hand; an incompatible price (CNY/t applied to t CO₂) is an error naming the pr
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
+from gepkit.catalogue.indices import IndexRecord
 from gepkit.errors import InputError, Problem, UnitError
 from gepkit.items.base import Component
+from gepkit.valuation.basis import CURRENT, Valuation
 
 VALUE_UNIT = "CNY"
 
@@ -21,7 +23,15 @@ VALUE_UNIT = "CNY"
 class PricedComponent:
     component: Component
     unit_price: float
-    """CNY per unit of the component's quantity."""
+    """CNY per unit of the component's quantity as recorded (NaN: per-unit prices)."""
+    factors: Mapping[str, float] = field(default_factory=lambda: {CURRENT: 1.0})
+    """Multiplier of the price on each price basis (``current``, ``constant-<year>``)."""
+    index_records: tuple[IndexRecord, ...] = ()
+    """Price-index rows used to move the price between years."""
+
+    @property
+    def per_unit(self) -> bool:
+        return self.component.unit_prices is not None
 
     @property
     def price_unit(self) -> str:
@@ -34,7 +44,11 @@ class PricedComponent:
 
 
 def price_component(component: Component) -> PricedComponent:
+    """The component with its unit price in CNY per unit of its quantity (NaN when the prices
+    are reported per unit: see ``Component.unit_prices``)."""
     record = component.price
+    if component.unit_prices is not None or record is None:
+        return PricedComponent(component=component, unit_price=float("nan"))
     target = f"{VALUE_UNIT}/{component.quantity_unit}"
     try:
         unit_price = record.value_in(target)
@@ -51,8 +65,22 @@ def price_component(component: Component) -> PricedComponent:
     return PricedComponent(component=component, unit_price=unit_price)
 
 
-def price_components(components: Iterable[Component]) -> list[PricedComponent]:
-    return [price_component(c) for c in components]
+def price_components(
+    components: Iterable[Component], *, valuation: Valuation | None = None, year: int | None = None
+) -> list[PricedComponent]:
+    """The components priced, with their factors on each price basis of ``valuation``."""
+    out = []
+    for component in components:
+        priced = price_component(component)
+        if valuation is not None and year is not None:
+            record = component.price if not priced.per_unit else None
+            key = record.key if record is not None else component.id
+            label = f"{record.key}/{record.variant}" if record is not None else component.id
+            index = valuation.series(key, record.index if record is not None else component.index)
+            factors, rows = valuation.factors(year=year, record=record, index=index, label=label)
+            priced = replace(priced, factors=factors, index_records=tuple(rows))
+        out.append(priced)
+    return out
 
 
 def value_per_item_unit(priced: Iterable[PricedComponent]) -> float:
