@@ -28,7 +28,9 @@ from rasterio.warp import reproject
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data-raw" / "jiangxi"
 OUT = ROOT / "src" / "gepkit" / "data" / "demo" / "jiangxi"
-YEAR = 2020
+#: Accounting years of the demo.  2019–2020 because tourism levels are published for both (2020
+#: with its share of 2019, jiangxi-facts T3 [S]) and not for 2021.
+YEARS = (2019, 2020)
 DEMO_TAG = "DEMO FIELD: illustrative, made by scripts/make_jiangxi_demo.py; not a measurement"
 
 # -- published magnitudes (jiangxi-facts.md; tags as there) ---------------------------------------
@@ -58,7 +60,12 @@ R_EXPONENT = 1.6  # erosivity grows faster than rainfall (annual models use 1.5�
 K_MEAN = 0.030  # soil erodibility of red soils, t·hm²·h/(hm²·MJ·mm) [K]
 HOT_DAY_TMAX_C = 26.0  # air conditioning on days with a maximum above 26 °C (catalogue §2.12) [K]
 DIURNAL_HALF_RANGE_C = 5.0  # mean daily maximum ≈ mean + 5 °C in Jiangxi [K]
-DAYS_IN_MONTH = np.array([31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])  # 2020 is a leap year
+DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])  # a normal year
+# No annual climate values were found for 2019–2024 (jiangxi-facts §4 "not found"): both demo
+# years use the same normal-year climate fields.  NPP changes between the years along the
+# published trend of Jiangxi's annual NPP, +2.6 gC m⁻² a⁻¹ over 2000–2023 (G1 [V]); the 2020
+# field is the reference and 2019 is 2.6 gC/m² lower on vegetated cells [D].
+NPP_TREND_GC = 2.6
 
 # Storm rain (days ≥ 50 mm) as a share of annual rain: Jiangxi has a handful of storm days a
 # year carrying roughly a quarter of its rain [K].
@@ -68,6 +75,41 @@ STORM_SHARE = 0.25
 EMISSIONS_BASIS = "population share of the 2012 provincial totals"
 
 IGBP_WATER, IGBP_URBAN = 0, 13
+
+# -- statistics (jiangxi-facts §1, §2; tags as there) --------------------------------------------
+# Province GDP (亿元) and real growth (%): 2019 24757.5 (+8.0 %, E5 [S]), 2020 25691.5 (+3.8 %,
+# E3 [S]); city GDP from the compilation E7 [S].
+PROVINCE_GDP = {2019: (24757.5, 8.0), 2020: (25691.5, 3.8)}
+CITY_GDP = {  # 亿元, E7 [S]
+    "360100": (5536.66, 5783.32),
+    "360200": (926.11, 957.14),
+    "360300": (928.56, 962.84),
+    "360400": (3123.06, 3235.02),
+    "360500": (962.65, 1000.75),
+    "360600": (941.26, 982.66),
+    "360700": (3466.05, 3657.26),
+    "360800": (2085.41, 2168.83),
+    "360900": (2678.29, 2782.36),
+    "361000": (1512.78, 1572.51),
+    "361100": (2513.07, 2624.30),
+}
+# Primary-industry value added (第一产业增加值, 亿元): 2019 2057.6 (E5 [S]), 2020 2241.6 (E3 [S]).
+PRIMARY_VALUE_ADDED = {2019: 2057.6, 2020: 2241.6}
+# Its split into crops / forestry / animal husbandry / fishery follows the only published split,
+# the gross output of the first half of 2014: 200.00 / 99.14 / 284.75 / 161.12 亿元 (E13 [S]),
+# applied to value added of 2019 and 2020 [D].
+SECTOR_SHARE_BASIS = {
+    "agriculture": 200.00,
+    "forestry": 99.14,
+    "livestock": 284.75,
+    "fishery": 161.12,
+}
+# Tourism (万人次, 亿元): 2020 5.56 亿 visits and 5424 亿元, i.e. 70.25 % and 56.17 % of 2019
+# (T3 [S]); 2019 derived from those shares [D].
+TOURISM = {
+    2020: (55600.0, 5424.0),
+    2019: (55600.0 / 0.7025, 5424.0 / 0.5617),
+}
 
 
 def main() -> None:
@@ -79,8 +121,6 @@ def main() -> None:
 
     units = build_units()
     units.to_file(out / "units.geojson", driver="GeoJSON")
-    build_population().to_csv(out / "population_census2020.csv", index=False)
-    build_gdp().to_csv(out / "gdp_2020.csv", index=False)
 
     with rasterio.open(RAW / "mcd12c1_2019_igbp_majority_0p05deg_jiangxi.tif") as src:
         profile = src.profile
@@ -128,9 +168,14 @@ def main() -> None:
         "storm_precipitation": "mm",
     }
     stats = {}
+    npp = fields.pop("npp")
+    for year in YEARS:
+        shift = NPP_TREND_GC * (year - YEARS[-1])
+        fields[f"npp_{year}"] = np.where(np.isnan(npp), np.nan, npp + shift)
+        units_of[f"npp_{year}"] = units_of["npp"]
     for name, data in fields.items():
         data = np.where(valid, data, np.nan)  # broadcasts over monthly bands
-        filename = f"demo_{name}.tif" if name == "soil_erodibility" else f"demo_{name}_{YEAR}.tif"
+        filename = f"demo_{name}.tif"
         write_field(out / filename, data, float_profile, units_of[name])
         inside = data[..., province]
         stats[filename] = {
@@ -143,8 +188,7 @@ def main() -> None:
 
     build_lakes(landcover, profile).to_file(out / "demo_lakes.geojson", driver="GeoJSON")
     build_reservoirs().to_csv(out / "reservoirs.csv", index=False)
-    population = build_population()
-    build_emissions(population, units).to_csv(out / "demo_emissions_2020.csv", index=False)
+    write_statistics(out / "statistics", units)
     for name, table in demo_tables().items():
         table.to_csv(out / f"demo_{name}.csv", index=False)
     print(json.dumps(stats, indent=2))
@@ -176,23 +220,123 @@ def build_units() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(units, geometry="geometry", crs="EPSG:4326")
 
 
-def build_population() -> pd.DataFrame:
-    """7th census (2020) resident population for the province, cities and counties."""
-    census = pd.read_csv(RAW / "jiangxi_census2020_county.csv", dtype={"区划代码": str})
-    name = census["区县"].where(census["区县"] != census["市"], census["市"])
-    return pd.DataFrame(
-        {
-            "code": census["区划代码"],
-            "name": name,
-            "year": YEAR,
-            "population": census["人口数_合计"].astype("int64"),
-        }
-    )
+def census() -> pd.DataFrame:
+    """The 7th census (2020) rows of the province, cities and counties."""
+    table = pd.read_csv(RAW / "jiangxi_census2020_county.csv", dtype={"区划代码": str})
+    table["name"] = table["区县"].where(table["区县"] != table["市"], table["市"])
+    return table.set_index("区划代码")
 
 
-def build_gdp() -> pd.DataFrame:
-    gdp = pd.read_csv(RAW / "jiangxi_gdp_2020.csv", dtype={"code": str})
-    return gdp[["code", "name", "year", "gdp", "unit", "source", "confidence"]]
+def write_statistics(folder: Path, units: gpd.GeoDataFrame) -> None:
+    """The statistics workbook of the demo as a CSV folder (the layout `gep template` writes):
+    population, GDP, farm output, tourism and emissions of 2019 and 2020."""
+    folder.mkdir(parents=True, exist_ok=True)
+    people = census()
+    counties = sorted(units.loc[units["level"] == "county", "code"])
+    names = units.set_index("code")["name"]
+    tables = {
+        "population": build_population(people, counties),
+        "gdp": build_gdp(),
+        "farm_output": build_farm_output(people, counties),
+        "tourism": build_tourism(people, counties),
+        "emissions": build_emissions(people, counties),
+    }
+    for domain, (header, rows) in tables.items():
+        frame = pd.DataFrame(rows, columns=["code", "year", *header])
+        frame.insert(1, "name", frame["code"].map(names))
+        frame.columns = ["单位代码 code", "单位名称 name", "年份 year", *header.values()]
+        frame.to_csv(folder / f"{domain}.csv", index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _shares(people: pd.DataFrame, counties: list[str], column: str) -> pd.Series:
+    weights = people.loc[counties, column].astype(float)
+    return weights / weights.sum()
+
+
+def build_population(people: pd.DataFrame, counties: list[str]) -> tuple[dict, list]:
+    """2020: the census [V]; 2019: the census population as well [D] (no 2019 county figures
+    were found; cities and the province are summed from the counties)."""
+    rows = [
+        (code, year, int(people.at[code, "人口数_合计"]))
+        for year in YEARS
+        for code in ["360000", *counties]
+    ]
+    return {"population": "常住人口 population (人)"}, rows
+
+
+def build_gdp() -> tuple[dict, list]:
+    rows = []
+    for i, year in enumerate(YEARS):
+        value, growth = PROVINCE_GDP[year]
+        rows.append(("360000", year, value, growth))
+        rows += [(code, year, gdp[i], None) for code, gdp in CITY_GDP.items()]
+    header = {
+        "gdp": "地区生产总值 gdp (亿元)",
+        "gdp_real_growth": "地区生产总值实际增长率 gdp_real_growth (percent)",
+    }
+    return header, rows
+
+
+def build_farm_output(people: pd.DataFrame, counties: list[str]) -> tuple[dict, list]:
+    """Value added of the four sectors per county [D]: the province's primary-industry value
+    added [S], split by sector with the 2014 shares [S] and among counties by their census
+    employment in agriculture, forestry, animal husbandry and fishery (农林牧渔业) [V]."""
+    share = _shares(people, counties, "农林牧渔业")
+    total = sum(SECTOR_SHARE_BASIS.values())
+    rows = []
+    for year in YEARS:
+        for code in counties:
+            rows.append(
+                (
+                    code,
+                    year,
+                    *(
+                        round(PRIMARY_VALUE_ADDED[year] * 1e4 * basis / total * share[code], 2)
+                        for basis in SECTOR_SHARE_BASIS.values()
+                    ),
+                )
+            )
+    header = {
+        f"{sector}_value_added": f"{zh}增加值 {sector}_value_added (万元)"
+        for sector, zh in zip(SECTOR_SHARE_BASIS, ("农业", "林业", "牧业", "渔业"), strict=True)
+    }
+    return header, rows
+
+
+def build_tourism(people: pd.DataFrame, counties: list[str]) -> tuple[dict, list]:
+    """Visits and revenue per county [D]: the provincial totals [S] shared by the counties'
+    census employment in accommodation and catering (住宿和餐饮业) [V]."""
+    share = _shares(people, counties, "住宿和餐饮业")
+    rows = []
+    for year in YEARS:
+        visits, revenue = TOURISM[year]
+        for code in counties:
+            rows.append(
+                (code, year, round(visits * share[code], 2), round(revenue * 1e4 * share[code], 2))
+            )
+    header = {
+        "visits": "接待游客人次 visits (万人次)",
+        "revenue": "旅游总收入 revenue (万元)",
+    }
+    return header, rows
+
+
+def build_emissions(people: pd.DataFrame, counties: list[str]) -> tuple[dict, list]:
+    """County emissions [D]: the 2012 provincial totals [S] shared by census population; no later
+    figures were found, so they stand for both years (rows without a year)."""
+    totals = pd.read_csv(RAW / "jiangxi_emissions_2012.csv").set_index("pollutant")
+    share = _shares(people, counties, "人口数_合计")
+    pollutants = list(totals.index)
+    rows = [
+        (
+            code,
+            None,
+            *(round(float(totals.at[p, "value"]) * 1e4 * share[code], 1) for p in pollutants),
+        )
+        for code in counties
+    ]
+    zh = {"cod": "化学需氧量", "nh3n": "氨氮", "so2": "二氧化硫", "nox": "氮氧化物"}
+    return {p: f"{zh[p]} {p} (t)" for p in pollutants}, rows
 
 
 def copy_raster(src_path: Path, dst_path: Path) -> None:
@@ -273,18 +417,6 @@ def build_reservoirs() -> pd.DataFrame:
     return table
 
 
-def build_emissions(population: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """County emissions: provincial totals shared by population [D]."""
-    totals = pd.read_csv(RAW / "jiangxi_emissions_2012.csv").set_index("pollutant")
-    counties = set(units.loc[units["level"] == "county", "code"])
-    people = population[population["code"].isin(counties)].set_index("code")["population"]
-    share = people / people.sum()
-    table = pd.DataFrame({"code": share.index, "year": YEAR})
-    for pollutant, row in totals.iterrows():
-        table[f"{pollutant}_t"] = (share * float(row["value"]) * 1e4).round(1).to_numpy()  # 万t → t
-    return table
-
-
 def demo_tables() -> dict[str, pd.DataFrame]:
     """Tables without a verified source, with illustrative demo values [D] (see README)."""
     storm = pd.DataFrame(
@@ -293,7 +425,7 @@ def demo_tables() -> dict[str, pd.DataFrame]:
             "value": [15, 18, 16, 30, 25, 25, 35, 40, 40, 40, 50],
             "unit": "percent",
             "source": "illustrative demo value: no verified storm runoff coefficient table was found",
-            "year": YEAR,
+            "year": YEARS[-1],
             "confidence": "D",
             "note": "replace with the MEE guideline's table",
         }
@@ -319,7 +451,7 @@ def demo_tables() -> dict[str, pd.DataFrame]:
             ],
             "unit": "1/cm^3",
             "source": "illustrative demo value of forest negative-air-ion concentration",
-            "year": YEAR,
+            "year": YEARS[-1],
             "confidence": "D",
             "note": "replace with field measurements",
         }
@@ -330,7 +462,7 @@ def demo_tables() -> dict[str, pd.DataFrame]:
             "value": [15, 12, 13, 8, 2, 2, 1.5, 0.5, 0.5, 0.5, 0.3, 1, 1, 1],
             "unit": "m",
             "source": "illustrative demo canopy height (for water: a 1 m air layer)",
-            "year": YEAR,
+            "year": YEARS[-1],
             "confidence": "D",
             "note": "replace with the forest inventory",
         }

@@ -243,17 +243,16 @@ def summary_table(
             summary["gep_gdp_ratio"] = summary["gep"] / summary["gdp"]
         if previous is not None:
             before = previous.set_index("unit_code").reindex(codes)
-            summary["previous_year"] = int(before["year"].iloc[0])
+            summary["previous_year"] = previous["year"].iloc[0]
             summary["real_gep_growth"] = (
                 summary["gep_constant"].to_numpy() / before["gep_constant"].to_numpy() - 1.0
             )
             if plan.book.has("gdp", "gdp_real_growth"):
                 growth = pd.Series(plan.book.values("gdp", "gdp_real_growth", result.year))
                 summary["gdp_real_growth"] = growth.reindex(codes).to_numpy() / 100.0
-                summary["dual_growth"] = (summary["real_gep_growth"] > 0) & (
-                    summary["gdp_real_growth"] > 0
-                )
-                summary.loc[summary["gdp_real_growth"].isna(), "dual_growth"] = pd.NA
+                both = (summary["real_gep_growth"] > 0) & (summary["gdp_real_growth"] > 0)
+                known = summary["real_gep_growth"].notna() & summary["gdp_real_growth"].notna()
+                summary["dual_growth"] = both.astype("boolean").where(known, pd.NA)
         summary["data_flag"] = _flag(plan)
         frames.append(summary)
         previous = summary

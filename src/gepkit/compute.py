@@ -353,7 +353,7 @@ def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[st
                 raw[name],
                 cap.limits,
                 plan.hierarchy,
-                what=f"{item_id}: {cap.statistic}",
+                what=f"{item_id}: {cap.statistic} ({result.year})",
                 rule=cap.rule,
             )
             problems += capped.problems
@@ -430,6 +430,8 @@ def _check_parent_polygons(
         codes, _ = plan.zones.parent_index[depth]
         for i, code in enumerate(codes):
             for name in raw.columns:
+                if name not in sums.data_vars:
+                    continue  # reported per unit: no polygon of its own to compare
                 own = float(sums[name].values[i])
                 rolled = float(raw.at[code, name])
                 check = Check(

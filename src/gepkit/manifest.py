@@ -111,6 +111,22 @@ def build_manifest(
                 }
                 for name, spec in plan.config.statistics.items()
             },
+            "workbook": _workbook(plan),
+            "supplied_quantities": {
+                str(year): sorted(items) for year, items in sorted(plan.supplied.items())
+            },
+        },
+        "valuation": {
+            "price_bases": list(plan.valuation.bases),
+            "base_year": plan.valuation.base_year,
+            "price_indexing": plan.valuation.indexing,
+            "index_overrides": dict(plan.valuation.overrides),
+            "deduct_imports": plan.config.valuation.deduct_imports,
+            "rule": "as_recorded: each price record is the price of every accounting year; "
+            "indexed: a price of year y is moved to year t with its index; values of the "
+            "accounting year (output value, per-unit prices) are deflated to the base year "
+            "with their index (gepkit.valuation.basis)",
+            "index_rows_used": _index_rows(results),
         },
         "tables": plan.catalogue.describe(),
         "to_be_confirmed": _flagged(records, results, plan),
@@ -129,9 +145,41 @@ def build_manifest(
     }
 
 
+def _workbook(plan: RunPlan) -> dict[str, Any] | None:
+    """The statistics workbook (a file or a CSV folder): every file hashed, and where each
+    domain was read."""
+    spec = plan.config.workbook
+    if spec is None:
+        return None
+    path = plan.config.resolve(spec.path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {
+        "path": str(path),
+        "files": {
+            str(f.relative_to(path) if path.is_dir() else f.name): sha256_file(f) for f in files
+        },
+        "domains": dict(plan.book.sources),
+        "check_magnitudes": spec.check_magnitudes,
+        "demo": spec.demo,
+        "source": spec.source,
+    }
+
+
+def _index_rows(results: list[YearResult]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    for result in results:
+        for priced in result.priced.values():
+            for p in priced:
+                for row in p.index_records:
+                    seen[(row.series, row.year)] = row.describe()
+    return [seen[k] for k in sorted(seen)]
+
+
 def _demo(plan: RunPlan) -> dict[str, Any]:
     layers = sorted({name for (name, _), s in plan.sources.items() if s.spec.demo})
     stats = sorted(name for name, spec in plan.config.statistics.items() if spec.demo)
+    if plan.config.workbook is not None and plan.config.workbook.demo:
+        stats.append(f"workbook {plan.config.workbook.path}")
     return {
         "is_demo": plan.demo,
         "notice": DEMO_NOTICE if plan.demo else "",
@@ -229,6 +277,17 @@ def _flagged(
                             "source": row["source"],
                         }
                     )
+    for row in _index_rows(results):
+        if row["confidence"] in FLAGGED_TAGS:
+            flagged.append(
+                {
+                    "what": f"price index {row['series']} {row['year']}",
+                    "value": row["value"],
+                    "unit": row["unit"],
+                    "confidence": row["confidence"],
+                    "source": row["source"],
+                }
+            )
     if plan.profile.confidence in FLAGGED_TAGS:
         flagged.append(
             {
