@@ -130,6 +130,7 @@ def build_manifest(
         },
         "tables": plan.catalogue.describe(),
         "to_be_confirmed": _flagged(records, results, plan),
+        "double_counting": [finding.describe() for finding in plan.double_counting],
         "grid": plan.grid.describe(),
         "units": {
             **plan.hierarchy.describe(),

@@ -24,6 +24,7 @@ from gepkit.catalogue.items import ITEMS
 from gepkit.catalogue.profiles import PROFILES, Profile
 from gepkit.catalogue.tables import Crosswalk
 from gepkit.config import LayerSpec, RunConfig
+from gepkit.double_counting import Finding, review
 from gepkit.errors import ConfigError, InputError, Problem, ProblemCollector
 from gepkit.grid import AccountingGrid, require_metric, resolve_crs
 from gepkit.io.hashing import sha256_file
@@ -37,6 +38,7 @@ from gepkit.layers import LAYERS, LayerInfo
 from gepkit.progress import Stages
 from gepkit.statistics import StatisticsBook, from_singles, merge
 from gepkit.valuation.basis import Valuation
+from gepkit.valuation.prices import price_components
 from gepkit.zones import UnitHierarchy, Zones, rasterise_units
 
 #: Share of the region's pixels without data above which a layer is unusable.
@@ -105,6 +107,8 @@ class RunPlan:
     valuation: Valuation
     supplied: dict[int, dict[str, pd.DataFrame]] = field(default_factory=dict)
     """Year → item → rows of physical quantities supplied instead of computed."""
+    double_counting: list[Finding] = field(default_factory=list)
+    """The review of the item list against the double-counting rules (catalogue §3.2)."""
     registers: dict[str, Any] = field(default_factory=dict)
     """Lakes (GeoDataFrame in the grid CRS) and reservoirs (DataFrame), when configured."""
     warnings: list[Problem] = field(default_factory=list)
@@ -190,6 +194,21 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         registers=registers,
         warnings=warnings,
     )
+    plan.double_counting = review(
+        plan.options,
+        imports_reported=not book.frames.get("imports", pd.DataFrame()).empty,
+        deduct_imports=config.valuation.deduct_imports,
+    )
+    for finding in plan.double_counting:
+        if finding.status == "warning":
+            warnings.append(
+                Problem(
+                    where="double counting",
+                    field=finding.rule,
+                    message=finding.message,
+                    hint=f"rule: {finding.basis}",
+                )
+            )
     with stages.stage("check input data"):
         _check_data(plan, problems)
         problems.raise_if_any()
@@ -658,9 +677,25 @@ def _dry_run_items(plan: RunPlan, year: int, problems: ProblemCollector) -> None
     from gepkit.inputs import year_context  # local import, see _check_data
 
     context = year_context(plan, year)
+    # Every component is priced on every basis, so that a price index lacking a year the run
+    # needs is reported here, not half-way through the computation.
+    pricing = ProblemCollector()
     for item_id in plan.items:
+        result: ItemResult | None = None
         with problems.section():
-            build_item(plan, context, item_id)
+            result = build_item(plan, context, item_id)
+        for component in result.components if result is not None else []:
+            with pricing.section():
+                price_components([component], valuation=plan.valuation, year=year)
+    if plan.config.valuation.deduct_imports and not plan.book.rows("imports", year).empty:
+        with pricing.section():
+            plan.valuation.factors(
+                year=year,
+                record=None,
+                index=plan.valuation.series("imports", "cpi_cn"),
+                label="imports",
+            )
+    problems.extend(dict.fromkeys(pricing.problems))  # prices sharing a year: reported once
 
 
 def build_item(plan: RunPlan, ctx: ItemContext, item_id: str) -> ItemResult:
