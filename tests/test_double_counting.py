@@ -82,3 +82,15 @@ def test_rules_that_do_not_apply_are_absent_and_design_rules_always_listed():
         review(_options(soil_retention={}), imports_reported=False, deduct_imports=False)
     )
     assert set(findings) == {"one_unit_per_pixel"}
+
+
+def test_water_supply_with_hydropower_is_a_note_about_through_flow():
+    findings = _by_rule(
+        review(
+            _options(water_supply={}, ecological_energy={}),
+            imports_reported=False,
+            deduct_imports=False,
+        )
+    )
+    assert findings["water_supply_and_hydropower"].status == "note"
+    assert "through-flow" in findings["water_supply_and_hydropower"].message

@@ -126,6 +126,39 @@ def test_empty_unit_is_dimensionless():
     assert u.parse("  ") == u.parse("dimensionless")
 
 
+@pytest.mark.parametrize(
+    ("written", "dst", "factor"),
+    [
+        ("万t", "t", 1e4),
+        ("亿t", "t", 1e8),
+        ("亿tCO2", "tCO2", 1e8),
+        ("亿tO2", "tO2", 1e8),
+        ("万hm2", "hectare", 1e4),
+        ("万hm²", "hectare", 1e4),
+        ("万公顷", "hectare", 1e4),
+        ("亿m3", "m^3", 1e8),
+        ("万立方米", "m^3", 1e4),
+        ("亿kW·h", "kWh", 1e8),
+        ("km2", "m^2", 1e6),
+        ("t", "t", 1.0),
+        ("", "dimensionless", 1.0),
+    ],
+)
+def test_conversion_as_written(written, dst, factor):
+    """Units as Chinese tables write them (supplied quantities, workbook headers): 万/亿 before
+    any unit, Chinese words, exponents without a caret."""
+    scale, offset = u.conversion_as_written(written, dst)
+    assert scale == pytest.approx(factor, rel=1e-12)
+    assert offset == 0.0
+
+
+@pytest.mark.parametrize(("written", "dst"), [("亿t", "tCO2"), ("万blorgs", "t"), ("亿", "t")])
+def test_conversion_as_written_refuses(written, dst):
+    """A prefix does not bridge dimensions: 亿t of soil is not CO₂."""
+    with pytest.raises(UnitError):
+        u.conversion_as_written(written, dst)
+
+
 # -- require_units / with_units --------------------------------------------------------------
 
 

@@ -61,6 +61,18 @@ def review(
             "conservation the storage capacity. Some systems drop water supply",
             "catalogue §3.2 [K]; Garzê 2010 counts both [V]",
         )
+    pair = ("water_supply", "ecological_energy")
+    if all(map(has, pair)):
+        add(
+            "water_supply_and_hydropower",
+            pair,
+            "note",
+            "water passing hydropower turbines is not water use: the water supply must exclude "
+            "hydropower through-flow, which the electricity already values (the Garzê 2010 "
+            "account's 150.17 亿 m³ of industrial water, 1.58 m³ per kWh of its hydropower, "
+            "looks like through-flow)",
+            "catalogue §3.2 (reservoir uses) [K]; Garzê 2010 Table 3 [V]",
+        )
     pair = ("carbon_sequestration", "oxygen_release")
     if all(map(has, pair)):
         oxygen = items["oxygen_release"]

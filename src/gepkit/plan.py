@@ -139,13 +139,17 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             grid, hierarchy, unit_warnings = _units_and_grid(config, units_path)
             warnings += unit_warnings
         statistics = _statistics(config, hierarchy, problems)
+        before = len(problems)
         book, supplied = _book(config, hierarchy, statistics, items, problems, warnings)
         modelled = {
             k: v
             for k, v in items.items()
             if not all(k in supplied.get(y, {}) for y in config.run.years)
         }
-        needed, derived = _needed_layers(config, modelled, options, problems)
+        # An unreadable workbook hides which items are supplied: their missing layers would be
+        # reported as errors that are not, so layer problems wait until the workbook is fixed.
+        layer_problems = problems if len(problems) == before else ProblemCollector()
+        needed, derived = _needed_layers(config, modelled, options, layer_problems)
         sources: dict[tuple[str, int], LayerSource] = {}
         if grid is not None and hierarchy is not None:
             region = tuple(hierarchy.geometries[hierarchy.leaves].total_bounds)

@@ -116,6 +116,43 @@ def conversion(from_units: str, to_units: str) -> tuple[float, float]:
     return float(one - zero), float(zero)
 
 
+#: Chinese unit words of statistical tables and their pint spellings.
+_CHINESE_UNITS = (
+    ("立方米", "m^3"), ("平方千米", "km^2"), ("平方公里", "km^2"), ("平方米", "m^2"),
+    ("千瓦时", "kWh"), ("公顷", "hectare"), ("千克", "kg"), ("公斤", "kg"), ("吨", "t"),
+    ("天", "day"), ("％", "%"),
+)  # fmt: skip
+_EXPONENT_RE = re.compile(r"(?<![A-Za-z])(km|hm|dm|cm|mm|m)([23])(?![0-9A-Za-z^])")
+#: Chinese magnitude prefixes written before any unit (万t, 亿m3, 万hm2).
+_PREFIXES = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
+
+
+def conversion_as_written(written: str, to_units: str) -> tuple[float, float]:
+    """:func:`conversion` from a unit as Chinese tables write it: Chinese words (吨, 立方米,
+    公顷), exponents without a caret (m3, hm2) and a magnitude prefix 万/亿/千/百 before any unit
+    (万t, 亿tCO2, 万hm2); raise :class:`UnitError` when no spelling converts."""
+    target = to_units or "dimensionless"
+    cleaned = written.strip()
+    for word, unit in _CHINESE_UNITS:
+        cleaned = cleaned.replace(word, unit)
+    exponent = _EXPONENT_RE.sub(r"\1^\2", cleaned)
+    last: UnitError | None = None
+    for candidate in dict.fromkeys([written.strip(), cleaned, exponent]):
+        try:
+            return conversion(candidate or "dimensionless", target)
+        except UnitError as err:
+            last = err
+        prefix = candidate[:1]
+        if prefix in _PREFIXES and len(candidate) > 1:
+            try:
+                scale, offset = conversion(candidate[1:], target)
+                return scale * _PREFIXES[prefix], offset
+            except UnitError as err:
+                last = err
+    assert last is not None
+    raise last
+
+
 def convert_value(value: float, from_units: str, to_units: str) -> float:
     scale, offset = conversion(from_units, to_units)
     return value * scale + offset

@@ -468,6 +468,25 @@ def test_climate_without_water_ecosystems():
     assert parts["vegetation"][1, 1] == 0.0  # the lake is in no scope now
 
 
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"humidifying": False}, {"water_ecosystems": []}, {"method": "epp_table"}],
+)
+def test_climate_parts_are_the_computed_parts(options, epp_table):
+    """parts() (which supplied quantities are checked against) names the parts compute() makes;
+    the water term may be supplied as one figure only when it has both parts."""
+    item = ClimateRegulation()
+    catalogue = _catalogue({"climate_epp": epp_table})
+    result = _compute(item, catalogue, options)
+    parts = item.parts(item.options(options))
+    assert parts == [part.id for part in result.parts]
+    combined = item.combined_parts(item.options(options))
+    if "water_humidifying" in parts:
+        assert combined == {"water": ("water_cooling", "water_humidifying")}
+    else:
+        assert combined == {}
+
+
 HOT_ET_LAYER = np.full(GRID.shape, 250.0)
 
 

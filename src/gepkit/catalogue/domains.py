@@ -83,6 +83,10 @@ def _money(
     return Field(id_, zh, en, "万元", "CNY", required=required, typical=typical)
 
 
+#: Fishery output is close to nil on plateaus and in deserts (Garzê 2010: net output 0.0356 亿元
+#: over 149,688 km², 24 CNY per km²), far below the other sectors' lower bound.
+FISHERY_TYPICAL = (1.0, 1e9)
+
 DOMAINS: dict[str, Domain] = {
     d.id: d
     for d in (
@@ -134,7 +138,9 @@ DOMAINS: dict[str, Domain] = {
                 _money("agriculture_output", "农业总产值", "agriculture gross output"),
                 _money("forestry_output", "林业总产值", "forestry gross output"),
                 _money("livestock_output", "牧业总产值", "animal husbandry gross output"),
-                _money("fishery_output", "渔业总产值", "fishery gross output"),
+                _money(
+                    "fishery_output", "渔业总产值", "fishery gross output", typical=FISHERY_TYPICAL
+                ),
                 _money(
                     "other_output",
                     "其他生态产品产值",
@@ -143,11 +149,21 @@ DOMAINS: dict[str, Domain] = {
                 _money("agriculture_net_output", "农业净产值", "agriculture net output"),
                 _money("forestry_net_output", "林业净产值", "forestry net output"),
                 _money("livestock_net_output", "牧业净产值", "animal husbandry net output"),
-                _money("fishery_net_output", "渔业净产值", "fishery net output"),
+                _money(
+                    "fishery_net_output",
+                    "渔业净产值",
+                    "fishery net output",
+                    typical=FISHERY_TYPICAL,
+                ),
                 _money("agriculture_value_added", "农业增加值", "agriculture value added"),
                 _money("forestry_value_added", "林业增加值", "forestry value added"),
                 _money("livestock_value_added", "牧业增加值", "animal husbandry value added"),
-                _money("fishery_value_added", "渔业增加值", "fishery value added"),
+                _money(
+                    "fishery_value_added",
+                    "渔业增加值",
+                    "fishery value added",
+                    typical=FISHERY_TYPICAL,
+                ),
             ),
         ),
         Domain(

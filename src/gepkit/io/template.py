@@ -85,11 +85,12 @@ _EXAMPLES: dict[str, dict[str, str]] = {
         "spending_per_visit": "800",
     },
     "imports": {"item": "water_supply", "value": "3500"},
+    # A blank part is the whole item: only items with one part (water supply has one per use).
     "supplied": {
-        "item": "water_supply",
+        "item": "water_conservation",
         "part": "",
-        "quantity": "120000000",
-        "quantity_unit": "m^3",
+        "quantity": "1.25",
+        "quantity_unit": "亿m3",
     },
 }
 

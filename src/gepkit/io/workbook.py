@@ -81,13 +81,6 @@ _UNIT_NAME_MARKS = ("单位名称", "unit name", "unit_name")
 _HEADER_RE = re.compile(r"^(?P<label>.*?)\s*[(（\[](?P<unit>[^()（）\[\]]*)[)）\]]\s*$", re.DOTALL)
 _ID_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-_CHINESE_UNITS = (
-    ("立方米", "m^3"), ("平方千米", "km^2"), ("平方公里", "km^2"), ("平方米", "m^2"),
-    ("千瓦时", "kWh"), ("公顷", "hectare"), ("千克", "kg"), ("公斤", "kg"), ("吨", "t"),
-    ("天", "day"), ("％", "%"),
-)  # fmt: skip
-_EXPONENT_RE = re.compile(r"(?<![A-Za-z])(km|hm|dm|cm|mm|m)([23])(?![0-9A-Za-z^])")
-_PREFIXES = {"万": 1e4, "亿": 1e8, "千": 1e3, "百": 1e2}
 _LEVEL_NAMES = {
     "province": "provinces (省)",
     "city": "cities (市)",
@@ -471,33 +464,9 @@ def _parse_header(
     return columns
 
 
-def _normalise_unit(text: str) -> list[str]:
-    """Spellings to try for a header unit: as written, with Chinese words and m3 → m^3."""
-    cleaned = text.strip()
-    for word, unit in _CHINESE_UNITS:
-        cleaned = cleaned.replace(word, unit)
-    exponent = _EXPONENT_RE.sub(r"\1^\2", cleaned)
-    return list(dict.fromkeys([text.strip(), cleaned, exponent]))
-
-
 def _conversion(written: str, stored: str) -> tuple[float, float]:
     """(scale, offset) from a header unit to the stored unit; 万/亿/千/百 prefixes understood."""
-    target = stored or "dimensionless"
-    last: InputError | None = None
-    for candidate in _normalise_unit(written):
-        try:
-            return u.conversion(candidate or "dimensionless", target)
-        except InputError as err:
-            last = err
-        prefix = candidate[:1]
-        if prefix in _PREFIXES and len(candidate) > 1:
-            try:
-                scale, offset = u.conversion(candidate[1:], target)
-                return scale * _PREFIXES[prefix], offset
-            except InputError as err:
-                last = err
-    assert last is not None
-    raise last
+    return u.conversion_as_written(written, stored)
 
 
 def _is_dimensionless(unit: str) -> bool:

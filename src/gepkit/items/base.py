@@ -362,6 +362,11 @@ class Item:
         """The item's parts under these options (one named after the item by default)."""
         return [self.id]
 
+    def combined_parts(self, options: ItemOptions) -> dict[str, tuple[str, ...]]:
+        """Parts a department may supply as one figure in place of several of :meth:`parts`
+        (id → the parts it stands for), as published accounts report them (none by default)."""
+        return {}
+
     def components(
         self, ctx: ItemContext, options: ItemOptions, parts: list[str]
     ) -> list[Component]:
@@ -382,6 +387,8 @@ class Item:
         the item's unit and valued as the computed item would be."""
         info = self.info
         known = self.parts(options)
+        combined = self.combined_parts(options)
+        accepted = [*known, *combined]
         problems: list[Problem] = []
         by_part: dict[str, dict[str, float]] = {}
         for _, row in rows.iterrows():
@@ -398,18 +405,20 @@ class Item:
                     )
                 )
                 continue
-            if part not in known:
+            if part not in accepted:
                 problems.append(
                     Problem(
                         where=where,
                         field="part",
                         message=f"'{part}' is not a part of {self.id} under its options",
-                        hint=f"parts: {', '.join(known)}",
+                        hint=f"parts: {', '.join(accepted)}",
                     )
                 )
                 continue
             try:
-                factor, offset = u.conversion(str(row["quantity_unit"]), info.quantity_unit)
+                factor, offset = u.conversion_as_written(
+                    str(row["quantity_unit"]), info.quantity_unit
+                )
             except InputError:
                 problems.append(
                     Problem(
@@ -417,7 +426,8 @@ class Item:
                         field="quantity_unit",
                         message=f"'{row['quantity_unit']}' is not a unit of {info.name_en} "
                         f"(measured in {info.quantity_unit})",
-                        hint=f"use a unit convertible to '{info.quantity_unit}'",
+                        hint=f"use a unit convertible to '{info.quantity_unit}' (a prefix 万 or 亿 "
+                        "may precede it: 万t, 亿m3, 万hm2)",
                     )
                 )
                 continue
@@ -429,18 +439,31 @@ class Item:
                 )
                 continue
             values[code] = float(row["quantity"]) * factor + offset
+        for name, members in combined.items():
+            for code in by_part.get(name, {}):
+                given = [m for m in members if code in by_part.get(m, {})]
+                if given:
+                    problems.append(
+                        Problem(
+                            where=f"supplied quantities, {self.id} (unit {code}, {ctx.year})",
+                            field="part",
+                            message=f"'{name}' stands for {' + '.join(members)}, and "
+                            f"{', '.join(given)} is given too: it would be counted twice",
+                            hint=f"give either '{name}' or its parts",
+                        )
+                    )
         if problems:
             raise InputError(problems)
-        names = {p: p for p in known}
         parts = [
             Part(
                 id=part,
-                name_en=info.name_en if part == self.id else f"{info.name_en}: {names[part]}",
+                name_en=info.name_en if part == self.id else f"{info.name_en}: {part}",
                 name_zh=info.name_zh,
                 reported=by_part[part],
-                source="supplied",
+                source="supplied"
+                + (f" ({' + '.join(combined[part])} together)" if part in combined else ""),
             )
-            for part in known
+            for part in accepted
             if part in by_part
         ]
         return ctx.result(

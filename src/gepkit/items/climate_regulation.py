@@ -74,6 +74,9 @@ PARTS = {
     "water_cooling": ("water-surface evaporation cooling", "水面蒸发降温"),
     "water_humidifying": ("water-surface evaporation humidifying", "水面蒸发增湿"),
 }
+#: A part supplied quantities may give in place of the two water parts (the Garzê account
+#: reports 水面蒸发降温增湿 as one figure).
+WATER = "water"
 
 
 class ClimateRegulation(Item):
@@ -92,6 +95,21 @@ class ClimateRegulation(Item):
             else:
                 needed += ["actual_et", "hot_days"]
         return list(dict.fromkeys(needed))
+
+    def parts(self, options: ItemOptions) -> list[str]:
+        assert isinstance(options, ClimateRegulationOptions)
+        parts = ["vegetation"]
+        if options.water_ecosystems:
+            parts.append("water_cooling")
+            if options.humidifying:
+                parts.append("water_humidifying")
+        return parts
+
+    def combined_parts(self, options: ItemOptions) -> dict[str, tuple[str, ...]]:
+        """Supplied quantities may give the water-surface term as one figure, cooling and
+        humidifying together (``water``)."""
+        water = tuple(p for p in self.parts(options) if p.startswith("water_"))
+        return {WATER: water} if len(water) == 2 else {}
 
     def optional_layers(self, options: ItemOptions) -> list[str]:
         """Layers used when the run configures them (``hot_days_et = "auto"``)."""
