@@ -287,3 +287,32 @@ def region(tmp_path: Path) -> Callable[..., Path]:
         return build_region(tmp_path / "region", **options)
 
     return make
+
+
+# -- statistics workbook (a folder of CSVs, one per domain of gepkit.catalogue.domains) ---------
+
+#: Config lines pointing the synthetic region at its statistics folder (see write_statistics).
+WORKBOOK_LINES = '[workbook]\npath = "stats"\n'
+
+
+def write_statistics(config: Path, sheets: dict[str, str], *, folder: str = "stats") -> Path:
+    """Write ``<domain>.csv`` files into the statistics folder beside ``config`` and return the
+    folder.  The CSV text is written as given, each line stripped (so that it may be indented in
+    the test).  The headers are the test's, as a statistician would write them:
+    "<中文名> <field_id> (<unit>)", the Chinese part optional."""
+    target = config.parent / folder
+    target.mkdir(exist_ok=True)
+    for domain, text in sheets.items():
+        lines = [line.strip() for line in text.strip().splitlines()]
+        (target / f"{domain}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return target
+
+
+def drop_inputs(config: Path, names: list[str]) -> None:
+    """Remove ``[inputs.<name>]`` sections from the synthetic region's gep.toml."""
+    text = config.read_text(encoding="utf-8")
+    for name in names:
+        start = text.index(f"[inputs.{name}]\n")
+        end = text.find("\n[", start + 1)
+        text = text[:start] + text[end + 1 :]
+    config.write_text(text, encoding="utf-8")

@@ -224,7 +224,7 @@ def summary_table(
             )
         summary["gep"] = summary[list(CATEGORIES)].sum(axis=1, min_count=1)
         if DEDUCTION in categories_present:
-            summary["imports_deducted"] = -by_class[DEDUCTION].fillna(0.0).to_numpy()
+            summary["imports_deducted"] = 0.0 - by_class[DEDUCTION].fillna(0.0).to_numpy()
             summary["gep"] = summary["gep"] - summary["imports_deducted"]
         summary["gep_constant"] = (
             _by_class(year_rows, "value_constant", codes).sum(axis=1, min_count=1).to_numpy()

@@ -169,7 +169,7 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
     leaf_missing = pd.DataFrame(
         {v: sums[f"{v}__nan"].sum("ecosystem").values for v in variables}, index=leaf_codes
     )
-    warnings: list[Problem] = []
+    warnings: list[Problem] = [w for r in results.values() for w in r.warnings]
     reported = _reported_leaves(plan, year, results, warnings)
     for name, (values, _) in reported.items():
         leaf_raw[name] = values.fillna(0.0)

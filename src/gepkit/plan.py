@@ -139,8 +139,9 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             grid, hierarchy, unit_warnings = _units_and_grid(config, units_path)
             warnings += unit_warnings
         statistics = _statistics(config, hierarchy, problems)
-        before = len(problems)
-        book, supplied = _book(config, hierarchy, statistics, items, problems, warnings)
+        book, supplied, workbook_read = _book(
+            config, hierarchy, statistics, items, problems, warnings
+        )
         modelled = {
             k: v
             for k, v in items.items()
@@ -148,7 +149,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         }
         # An unreadable workbook hides which items are supplied: their missing layers would be
         # reported as errors that are not, so layer problems wait until the workbook is fixed.
-        layer_problems = problems if len(problems) == before else ProblemCollector()
+        layer_problems = problems if workbook_read else ProblemCollector()
         needed, derived = _needed_layers(config, modelled, options, layer_problems)
         sources: dict[tuple[str, int], LayerSource] = {}
         if grid is not None and hierarchy is not None:
@@ -495,16 +496,21 @@ def _book(
     items: dict[str, Item],
     problems: ProblemCollector,
     warnings: list[Problem],
-) -> tuple[StatisticsBook, dict[int, dict[str, pd.DataFrame]]]:
-    """The statistics workbook merged with the single statistics, and the supplied quantities
-    of the run's items by year."""
+) -> tuple[StatisticsBook, dict[int, dict[str, pd.DataFrame]], bool]:
+    """The statistics workbook merged with the single statistics, the supplied quantities of the
+    run's items by year, and whether the workbook (if any) could be read."""
     book = from_singles(singles)
     spec = config.workbook
+    read = True
     if spec is not None and hierarchy is not None:
-        with problems.section():
+        try:
             workbook, found = read_statistics(
                 config.resolve(spec.path), hierarchy, check_magnitudes=spec.check_magnitudes
             )
+        except InputError as err:
+            problems.problems.extend(err.problems)
+            read = False
+        else:
             warnings.extend(found)
             book, conflicts = merge(workbook, book)
             for conflict in conflicts:
@@ -533,7 +539,7 @@ def _book(
                 )
                 continue
             supplied.setdefault(year, {})[str(item_id)] = group.reset_index(drop=True)
-    return book, supplied
+    return book, supplied, read
 
 
 def _registers(

@@ -30,15 +30,23 @@ class StatisticsBook:
         return field_id is None or (field_id in frame.columns and frame[field_id].notna().any())
 
     def rows(self, domain: str, year: int) -> pd.DataFrame:
-        """The domain's rows for ``year``; rows without a year apply to every year, and a row of
-        the year itself takes precedence over them."""
+        """The domain's rows for ``year``: a row without a year applies to every year; a row of
+        the year itself takes precedence over it field by field (a field the year's row leaves
+        blank keeps the value of the row for every year)."""
         frame = self.frames.get(domain)
         if frame is None:
             return pd.DataFrame(columns=["code", "year"])
-        rows = frame[(frame["year"] == year) | frame["year"].isna()]
         keys = ["code", *DOMAINS[domain].keys]
-        rows = rows.sort_values("year", na_position="first")
-        return rows.drop_duplicates(subset=keys, keep="last").reset_index(drop=True)
+        every = frame[frame["year"].isna()]
+        own = frame[frame["year"] == year]
+        if every.empty or own.empty:
+            rows = own if every.empty else every
+            return rows.drop_duplicates(subset=keys, keep="last").reset_index(drop=True)
+        own = own.drop_duplicates(subset=keys, keep="last").set_index(keys)
+        every = every.drop_duplicates(subset=keys, keep="last").set_index(keys)
+        combined = own.combine_first(every)
+        combined["year"] = combined["year"].where(combined.index.isin(own.index), pd.NA)
+        return combined.reset_index()[list(frame.columns)]
 
     def values(self, domain: str, field_id: str, year: int) -> dict[str, float]:
         """Code → value of a per-unit field for ``year`` (blank cells left out)."""

@@ -42,7 +42,8 @@ class Field:
 
     @property
     def header(self) -> str:
-        unit = f" ({self.unit})" if self.kind == "number" and self.unit != "dimensionless" else ""
+        shown = self.kind == "number" and self.unit not in ("", "dimensionless")
+        unit = f" ({self.unit})" if shown else ""
         return f"{self.name_zh} {self.id}{unit}"
 
 

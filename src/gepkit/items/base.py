@@ -141,6 +141,8 @@ class ItemResult:
     caps: list[Cap] = field(default_factory=list)
     bounds: list[Bound] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Problems the run reports but that do not stop it."""
 
     @property
     def spatial(self) -> bool:
@@ -282,6 +284,7 @@ class ItemContext:
         caps: list[Cap] | None = None,
         bounds: list[Bound] | None = None,
         notes: list[str] | None = None,
+        warnings: list[Problem] | None = None,
     ) -> ItemResult:
         """The item's result, with the options, records and table rows this context has seen.
 
@@ -311,6 +314,7 @@ class ItemContext:
             caps=caps or [],
             bounds=bounds or [],
             notes=notes or [],
+            warnings=warnings or [],
         )
 
     def restrict(self, quantity: xr.DataArray, codes: set[int]) -> xr.DataArray:
@@ -320,6 +324,20 @@ class ItemContext:
         out = xr.where(inside, quantity, xr.where(self.ecosystem.isnull(), float("nan"), 0.0))
         out.attrs = dict(quantity.attrs)
         return out.rename(quantity.name)
+
+
+def _unsupplied(
+    known: list[str], combined: Mapping[str, tuple[str, ...]], by_part: Mapping[str, Any]
+) -> list[str]:
+    """A note naming the item's parts that no supplied row gives (they count as 0)."""
+    covered = set(by_part) | {m for name in by_part for m in combined.get(name, [])}
+    missing = [part for part in known if part not in covered]
+    if not missing:
+        return []
+    return [
+        f"parts not supplied, counted as 0: {', '.join(missing)} (supply them, or drop them "
+        f"with the item's options)"
+    ]
 
 
 class Item:
@@ -473,5 +491,12 @@ class Item:
             "method would value them",
             parts=parts,
             components=self.components(ctx, options, [p.id for p in parts]),
-            notes=["the physical quantity was supplied, not computed by gepkit"],
+            notes=[
+                "the physical quantity was supplied, not computed by gepkit",
+                *_unsupplied(known, combined, by_part),
+            ],
+            warnings=[
+                Problem(where=f"supplied quantities, {self.id} ({ctx.year})", message=note)
+                for note in _unsupplied(known, combined, by_part)
+            ],
         )

@@ -25,7 +25,7 @@ overridable per price with ``[valuation] indices``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gepkit.catalogue.indices import IndexRecord, PriceIndices
 from gepkit.catalogue.tables import Record
@@ -68,6 +68,21 @@ class Valuation:
         ``record`` is the price record (None: a price reported for the accounting year);
         ``index`` its index series; ``label`` names the price in messages.
         """
+        try:
+            return self._factors(year=year, record=record, index=index, label=label)
+        except InputError as err:
+            raise type(err)(
+                [
+                    replace(p, where=f"price {label} ({year}): {p.where}")
+                    if not p.where.startswith("price ")
+                    else p
+                    for p in err.problems
+                ]
+            ) from err
+
+    def _factors(
+        self, *, year: int, record: Record | None, index: str, label: str
+    ) -> tuple[dict[str, float], list[IndexRecord]]:
         b = self.base_year
         if record is None or record.year is None:
             # A value of the accounting year: current as it is, deflated to the base year.
