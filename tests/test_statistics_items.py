@@ -741,6 +741,10 @@ def test_supplied_quantities_without_their_layers(region, tmp_path):
     assert row("990201", "flood_regulation")["value"] == pytest.approx(2e6 * 6.11)
     assert row("990000", "flood_regulation")["value"] == pytest.approx(3.7e7 * 6.11)
 
+    # Parts of the item's options that no row supplies count as 0, with a warning.
+    unsupplied = [str(w) for w in result.warnings if "parts not supplied" in str(w)]
+    assert any("flood_regulation" in w and "vegetation" in w for w in unsupplied), unsupplied
+    assert any("air_purification" in w and "dust" in w for w in unsupplied), unsupplied
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["supplied_quantities"] == {"2020": sorted(SUPPLIED_ITEMS)}
     assert not (result.out_dir / "maps" / "water_conservation_2020_quantity.tif").exists()
