@@ -94,3 +94,19 @@ def test_water_supply_with_hydropower_is_a_note_about_through_flow():
     )
     assert findings["water_supply_and_hydropower"].status == "note"
     assert "through-flow" in findings["water_supply_and_hydropower"].message
+
+
+def test_supplied_purification_is_not_capped_and_says_so():
+    items = _options(air_purification={})
+    computed = _by_rule(review(items, imports_reported=False, deduct_imports=False))
+    assert computed["purification_capped"].status == "ok"
+    supplied = _by_rule(
+        review(
+            items,
+            imports_reported=False,
+            deduct_imports=False,
+            supplied=frozenset({"air_purification"}),
+        )
+    )
+    assert supplied["purification_capped"].status == "note"
+    assert "not cap" in supplied["purification_capped"].message

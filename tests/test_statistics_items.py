@@ -290,7 +290,7 @@ def test_parts_and_components_of_reported_items(main_run):
     assert hydro["price_id"] == "hydropower_price/garze2010"
     assert hydro["unit_price"] == pytest.approx(0.53)
     farm = _row(components, unit_code="990101", item="agricultural_products")
-    assert farm["price_id"] == "output_value/statistics"
+    assert farm["price_id"] == "value reported"
     assert farm["unit_price"] == pytest.approx(1.0)
 
     # Per-unit prices: a county at its own (or finest containing unit's) price, a parent at

@@ -98,7 +98,17 @@ def components_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
             for p in priced:
                 c, record = p.component, p.component.price
                 component_quantity = result.valued_quantity(item_id, p).to_numpy() * c.per_item
-                if record is None or p.per_unit:
+                if c.value_of_year:
+                    cited = {
+                        "price_id": "value reported",
+                        "price_as_recorded": 1.0,
+                        "price_record_unit": "CNY/CNY",
+                        "price_year": result.year,
+                        "valuation_basis": "market_value",
+                        "price_source": c.price_source,
+                        "confidence": "",
+                    }
+                elif record is None or p.per_unit:
                     cited = {
                         "price_id": "reported per unit",
                         "price_as_recorded": np.nan,
@@ -224,7 +234,8 @@ def summary_table(
             )
         summary["gep"] = summary[list(CATEGORIES)].sum(axis=1, min_count=1)
         if DEDUCTION in categories_present:
-            summary["imports_deducted"] = 0.0 - by_class[DEDUCTION].fillna(0.0).to_numpy()
+            deducted = by_class.get(DEDUCTION, pd.Series(0.0, index=codes))
+            summary["imports_deducted"] = 0.0 - deducted.fillna(0.0).to_numpy()
             summary["gep"] = summary["gep"] - summary["imports_deducted"]
         summary["gep_constant"] = (
             _by_class(year_rows, "value_constant", codes).sum(axis=1, min_count=1).to_numpy()
@@ -247,12 +258,14 @@ def summary_table(
             summary["real_gep_growth"] = (
                 summary["gep_constant"].to_numpy() / before["gep_constant"].to_numpy() - 1.0
             )
+            consecutive = int(previous["year"].iloc[0]) == result.year - 1
             if plan.book.has("gdp", "gdp_real_growth"):
                 growth = pd.Series(plan.book.values("gdp", "gdp_real_growth", result.year))
                 summary["gdp_real_growth"] = growth.reindex(codes).to_numpy() / 100.0
+                # GDP growth is a one-year rate: "dual growth" compares consecutive years only.
                 both = (summary["real_gep_growth"] > 0) & (summary["gdp_real_growth"] > 0)
                 known = summary["real_gep_growth"].notna() & summary["gdp_real_growth"].notna()
-                summary["dual_growth"] = both.astype("boolean").where(known, pd.NA)
+                summary["dual_growth"] = both.astype("boolean").where(known & consecutive, pd.NA)
         summary["data_flag"] = _flag(plan)
         frames.append(summary)
         previous = summary

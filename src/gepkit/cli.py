@@ -149,11 +149,7 @@ def _show_summary(result: RunResult) -> None:
             )
         console.print(items)
     if plan.not_computed:
-        console.print(
-            f"Profile {plan.profile.id} items not computed by gepkit {__version__}: "
-            f"{', '.join(plan.not_computed)}",
-            highlight=False,
-        )
+        console.print(plan.not_computed_text(), highlight=False)
     console.print(f"Results written to [bold]{result.out_dir}[/]")
 
 

@@ -153,6 +153,8 @@ class RecordOverride(_Strict):
     year: int | None = None
     confidence: Literal["V", "V*", "S", "K", "D"] = "V"
     basis: str = ""
+    index: str = ""
+    """Prices only: the price-index series the price moves with between years (e.g. 'cpi_cn')."""
 
 
 class RunConfig(_Strict):

@@ -41,9 +41,14 @@ class Finding:
 
 
 def review(
-    items: Mapping[str, ItemOptions], *, imports_reported: bool, deduct_imports: bool
+    items: Mapping[str, ItemOptions],
+    *,
+    imports_reported: bool,
+    deduct_imports: bool,
+    supplied: frozenset[str] = frozenset(),
 ) -> list[Finding]:
-    """The findings for a run computing ``items`` (id → resolved options)."""
+    """The findings for a run computing ``items`` (id → resolved options); ``supplied``: items
+    whose quantities are supplied in some year instead of computed."""
     has = items.__contains__
     findings: list[Finding] = []
 
@@ -138,7 +143,17 @@ def review(
             "catalogue §3.2 [V]",
         )
     purification = tuple(i for i in ("air_purification", "water_purification") if has(i))
-    if purification:
+    unchecked = tuple(i for i in purification if i in supplied)
+    if unchecked:
+        add(
+            "purification_capped",
+            unchecked,
+            "note",
+            "purified amounts are supplied, not computed: gepkit does not cap them at the "
+            "emissions; check that they do not exceed the emissions (or loads) of each unit",
+            "catalogue §3.2 [K] rule, Garzê practice [V]",
+        )
+    elif purification:
         add(
             "purification_capped",
             purification,

@@ -232,7 +232,7 @@ def _items(results: list[YearResult]) -> dict[str, Any]:
                         "unit_price": None if p.per_unit else p.unit_price,
                         "price_unit": p.price_unit,
                         "price": (
-                            f"reported per unit: {p.component.price_source}"
+                            f"reported: {p.component.price_source}"
                             if p.per_unit or p.component.price is None
                             else f"{p.component.price.key}/{p.component.price.variant}"
                         ),

@@ -173,7 +173,8 @@ def _readme(plan: RunPlan) -> str:
     if plan.demo:
         lines += [DEMO_NOTICE, ""]
     lines += [
-        "accounts.csv / .parquet  one row per (year, unit, item): quantity and value (CNY)",
+        "accounts.csv / .parquet  one row per (year, unit, item): quantity, value (CNY) at current "
+        f"prices and at constant prices of {plan.valuation.base_year}",
         "components.csv           each item's valued components, unit prices and price sources",
         "parts.csv                the parts of multi-part items (e.g. pollutants) per unit, after caps",
         "summary.csv              one row per (year, unit): GEP by class, area, population, per km², "
@@ -182,15 +183,21 @@ def _readme(plan: RunPlan) -> str:
         "by_ecosystem.csv         quantity and value of every item by ecosystem type and unit",
         "gaps.csv                 pixels per unit and item left out for missing inputs",
         "checks.csv               reconciliation checks (units vs raster total, parents vs children)",
-        "maps/                    per item and year: quantity and value per cell (COG; sums to unit totals)",
+        *(
+            [
+                "change.csv               change of every item and of GEP between the run's years, "
+                "at constant and current prices"
+            ]
+            if len(plan.years) > 1
+            else []
+        ),
+        "maps/                    per raster item and year: quantity and value per cell (COG; sums "
+        "to unit totals); items reported per unit have no map",
         "manifest.json            inputs with SHA-256, tables, options, parameter and price records, "
         "values to be confirmed, warnings, timings, versions",
         "",
         f"Items computed: {', '.join(plan.items)}.",
     ]
     if plan.not_computed:
-        lines.append(
-            f"Items of the profile not computed by this gepkit version: "
-            f"{', '.join(plan.not_computed)}."
-        )
+        lines.append(plan.not_computed_text())
     return "\n".join(lines) + "\n"

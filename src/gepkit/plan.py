@@ -120,6 +120,19 @@ class RunPlan:
     def demo(self) -> bool:
         return self.config.run.demo
 
+    def not_computed_text(self) -> str:
+        """Which items of the profile this run leaves out, and why (empty when none)."""
+        if not self.not_computed:
+            return ""
+        missing = [i for i in self.not_computed if i not in IMPLEMENTED]
+        left_out = [i for i in self.not_computed if i in IMPLEMENTED]
+        parts = []
+        if left_out:
+            parts.append(f"left out by [run] items: {', '.join(left_out)}")
+        if missing:
+            parts.append(f"not implemented in this gepkit version: {', '.join(missing)}")
+        return f"Items of the profile {self.profile.id} not computed — " + "; ".join(parts) + "."
+
     def layer_names(self, year: int) -> list[str]:
         return sorted({name for name, y in self.sources if y == year})
 
@@ -203,6 +216,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         plan.options,
         imports_reported=not book.frames.get("imports", pd.DataFrame()).empty,
         deduct_imports=config.valuation.deduct_imports,
+        supplied=frozenset(i for by_item in supplied.values() for i in by_item),
     )
     for finding in plan.double_counting:
         if finding.status == "warning":

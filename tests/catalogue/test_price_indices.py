@@ -46,14 +46,14 @@ def test_shipped_table_is_the_file_in_the_package(indices):
 
 def test_shipped_series_and_years(indices):
     assert indices.series() == ["cpi_cn", "fai_cn", "ppi_farm_cn"]
-    assert indices.years("cpi_cn") == list(range(2005, 2025))
+    assert indices.years("cpi_cn") == list(range(2003, 2025))
     assert indices.years("fai_cn") == list(range(2006, 2020))
     assert indices.years("ppi_farm_cn") == list(range(2015, 2022))
 
 
 def test_shipped_rows_are_cited_and_to_be_confirmed():
     rows = _rows("price_indices.csv")
-    assert len(rows) == 20 + 14 + 7
+    assert len(rows) == 22 + 14 + 7
     for row in rows:
         assert row["unit"] == INDEX_UNIT
         assert row["confidence"] == "K"
@@ -106,9 +106,9 @@ def test_factors_compose(indices):
 
 def test_level_is_the_product_of_yearly_indices(indices):
     """Level 1 in the year before the first value; factor = ratio of levels."""
-    assert indices.level("cpi_cn", 2004) == 1.0
-    assert indices.level("cpi_cn", 2005) == pytest.approx(1.018)
-    assert indices.level("cpi_cn", 2007) == pytest.approx(1.018 * 1.015 * 1.048)
+    assert indices.level("cpi_cn", 2002) == 1.0
+    assert indices.level("cpi_cn", 2005) == pytest.approx(1.012 * 1.039 * 1.018)
+    assert indices.level("cpi_cn", 2007) == pytest.approx(1.012 * 1.039 * 1.018 * 1.015 * 1.048)
     expected = math.prod(r.value / 100 for (s, _), r in indices.rows.items() if s == "cpi_cn")
     assert indices.level("cpi_cn", 2024) == pytest.approx(expected)
     for a, b in ((2008, 2019), (2019, 2008), (2010, 2010)):
@@ -146,15 +146,16 @@ def test_missing_year_error_names_series_years_and_fix(indices):
 
 
 def test_missing_year_before_the_series(indices):
-    """A 2003 charge brought to 2010 needs 2004 (CPI starts 2005), not 2003 itself."""
+    """A 2001 price brought to 2010 needs 2002 (CPI starts 2003), not 2001 itself; the 2003
+    sewage charges (N, P removal) can be moved: 2004–2010 are there."""
     with pytest.raises(TableError) as err:
-        indices.factor("cpi_cn", 2003, 2010)
+        indices.factor("cpi_cn", 2001, 2010)
     text = str(err.value)
-    assert "missing: 2004" in text
-    assert "2003" not in text.split("missing:")[1].split("\n")[0]
-    with pytest.raises(TableError, match="missing: 2004"):
-        indices.factor("cpi_cn", 2010, 2003)  # the same years, backwards
-    assert indices.factor("cpi_cn", 2004, 2010) > 1  # 2005–2010 are there
+    assert "missing: 2002" in text
+    assert "2001" not in text.split("missing:")[1].split("\n")[0]
+    with pytest.raises(TableError, match="missing: 2002"):
+        indices.factor("cpi_cn", 2010, 2001)  # the same years, backwards
+    assert indices.factor("cpi_cn", 2003, 2010) > 1
 
 
 def test_gap_inside_a_series_is_reported(tmp_path):

@@ -158,6 +158,8 @@ class Catalogue:
             (self.prices, self.price_choices, "prices"),
         ):
             for key, choice in choices.items():
+                if isinstance(choice, RecordOverride) and key in WITHOUT_DEFAULT.get(section, ()):
+                    continue  # a price gepkit uses but ships no value for
                 if key not in table.keys():  # noqa: SIM118 - RecordTable.keys() is a method, not a dict
                     problems.add(
                         "config",
@@ -205,6 +207,11 @@ class Catalogue:
         return {name: {"path": str(t.path), "sha256": t.sha256} for name, t in files.items()}
 
 
+#: Records items may ask for although the shipped tables have no value: the user supplies them
+#: in [parameters] / [prices] with their source.
+WITHOUT_DEFAULT: dict[str, tuple[str, ...]] = {"prices": ("water_tariff_ecological",)}
+
+
 def _choose(table: RecordTable, key: str, choice: str | RecordOverride | None) -> Record:
     if isinstance(choice, RecordOverride):
         return Record(
@@ -218,6 +225,7 @@ def _choose(table: RecordTable, key: str, choice: str | RecordOverride | None) -
             confidence=choice.confidence,
             basis=choice.basis,
             note="value supplied in the run configuration",
+            index=choice.index if table.kind == "price" else "",
         )
     return table.select(key, choice)
 

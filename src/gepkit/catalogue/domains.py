@@ -203,6 +203,7 @@ DOMAINS: dict[str, Domain] = {
             ),
             register=True,
             key="product",
+            extra_keys=("item",),
         ),
         Domain(
             "water_supply",

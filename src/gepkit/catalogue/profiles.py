@@ -47,7 +47,9 @@ PROFILES: dict[str, Profile] = {
                 "recreation",
             ),
             source="items reported in Jiangxi county practice under DB36/T 1402—2021 "
-            "(Wuyuan 2020 report code, catalogue §2.0 column JX); the standard's own list was not readable",
+            "(Wuyuan 2020 report code, catalogue §2.0 column JX; recreation is a placeholder "
+            "there, counted here as the national specifications do); the standard's own list "
+            "was not readable",
             confidence="V",
         ),
         Profile(

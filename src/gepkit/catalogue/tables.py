@@ -228,7 +228,9 @@ class RecordTable:
                     where=str(self.path),
                     field=key,
                     message=f"no {self.kind} '{key}' in the table",
-                    hint=f"add rows for '{key}' or point the config at a table that has them",
+                    hint=f"give it in the config ([{self.kind}s] {key} = {{ value = …, unit = …, "
+                    f"source = … }}), add rows for '{key}' to a copy of the table and point the "
+                    f"config at it",
                 )
             )
         chosen = variant or self.defaults[key]

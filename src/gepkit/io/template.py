@@ -250,7 +250,7 @@ def _code_note(domain: Domain) -> str:
     if domain.register:
         example = _EXAMPLES.get(domain.id, {})
         year = example.get("year", "2020") or "（空 blank: every year）"
-        cells = ["360102", "南昌县", year] + [example.get(f.id, "…") for f in domain.fields]
+        cells = ["360121", "南昌县", year] + [example.get(f.id, "…") for f in domain.fields]
         lines += [
             "",
             "每个条目一行（本表没有预填行）。示例行 / example row:",

@@ -69,10 +69,14 @@ class Component:
     price_source: str = ""
     """Where per-unit prices come from (statistics domain and fields)."""
     index: str = ""
-    """Price-index series that deflates per-unit prices to the constant-price base year."""
+    """Price-index series that deflates per-unit prices (or a value of the year) to the
+    constant-price base year."""
+    value_of_year: bool = False
+    """The quantity is itself a value in CNY at the prices of the accounting year (output value
+    from the statistics): its price is 1, and it is deflated with ``index``."""
 
     def __post_init__(self) -> None:
-        if self.price is None and self.unit_prices is None:
+        if self.price is None and self.unit_prices is None and not self.value_of_year:
             raise ValueError(f"component {self.id}: give a price record or per-unit prices")
 
 

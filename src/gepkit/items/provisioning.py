@@ -14,7 +14,8 @@ The gross value includes labour and capital inputs, so it is not a pure ecosyste
 ``ecosystem_contribution_share`` (default 1) scales the value when an account wants the
 ecosystem's share only (SEEA EA resource rent; catalogue §2.2 decision point).  The quantity in
 the accounts is the value of the output at the prices of the accounting year (CNY): the
-constant-price value deflates it with the price index of the record ``output_value``.
+constant-price value deflates it with the producer price index of farm products (``ppi_farm_cn``;
+override with ``[valuation] indices.output_value``).
 """
 
 from __future__ import annotations
@@ -110,7 +111,6 @@ class ProvisioningItem(Item):
     ) -> list[Component]:
         assert isinstance(options, ProvisioningOptions)
         share = options.ecosystem_contribution_share
-        record = ctx.price("output_value")
         return [
             Component(
                 id="output_value",
@@ -121,7 +121,10 @@ class ProvisioningItem(Item):
                 derivation="the output value itself"
                 if share == 1.0
                 else f"ecosystem contribution share {share:g} of the output value",
-                price=record,
+                price=None,
+                value_of_year=True,
+                index="ppi_farm_cn",
+                price_source="the output value reported (farm_output or products sheet)",
             )
         ]
 

@@ -15,7 +15,9 @@ How a price moves between years depends on what it is:
   moved with its price index I: P_t = P_y·I(t)/I(y) and P_b = P_y·I(b)/I(y);
 * a **value of the accounting year** (output value from the statistics, a travel cost or a
   housing premium reported for year t) is current by definition and is deflated to the base
-  year with its index: P_b = P_t·I(b)/I(t).
+  year with its index: P_b = P_t·I(b)/I(t);
+* a price record **without a price year** (some afforestation-cost prices) cannot be moved: it
+  is used as recorded, and ``indexed`` refuses it.
 
 The index a price moves with is the ``index`` column of the price book (fixed-asset investment
 prices for engineering costs, CPI for consumer prices, farm producer prices for farm output),
@@ -84,7 +86,7 @@ class Valuation:
         self, *, year: int, record: Record | None, index: str, label: str
     ) -> tuple[dict[str, float], list[IndexRecord]]:
         b = self.base_year
-        if record is None or record.year is None:
+        if record is None:
             # A value of the accounting year: current as it is, deflated to the base year.
             if year == b:
                 return {CURRENT: 1.0, self.constant: 1.0}, []
@@ -95,6 +97,17 @@ class Valuation:
             )
         if self.indexing == "as_recorded":
             return {CURRENT: 1.0, self.constant: 1.0}, []
+        if record.year is None:
+            raise InputError(
+                Problem(
+                    where=f"price {label}",
+                    field="price_year",
+                    message="has no price year, so it cannot be moved to the accounting year "
+                    "with price_indexing = 'indexed'",
+                    hint="choose a variant with a price year, give the price in [prices] with "
+                    "its year, or use price_indexing = 'as_recorded'",
+                )
+            )
         series = self._require(index, label)
         y = record.year
         return (

@@ -47,6 +47,8 @@ def price_component(component: Component) -> PricedComponent:
     """The component with its unit price in CNY per unit of its quantity (NaN when the prices
     are reported per unit: see ``Component.unit_prices``)."""
     record = component.price
+    if component.value_of_year:
+        return PricedComponent(component=component, unit_price=1.0)
     if component.unit_prices is not None or record is None:
         return PricedComponent(component=component, unit_price=float("nan"))
     target = f"{VALUE_UNIT}/{component.quantity_unit}"
@@ -73,7 +75,8 @@ def price_components(
     for component in components:
         priced = price_component(component)
         if valuation is not None and year is not None:
-            record = component.price if not priced.per_unit else None
+            per_unit = priced.per_unit or component.value_of_year
+            record = component.price if not per_unit else None
             key = record.key if record is not None else component.id
             label = f"{record.key}/{record.variant}" if record is not None else component.id
             index = valuation.series(key, record.index if record is not None else component.index)
