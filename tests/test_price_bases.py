@@ -656,3 +656,95 @@ def test_imports_are_ignored_unless_deducted(as_recorded):
     assert "deduction" not in set(accounts["category"])
     summary = _read(as_recorded.out_dir, "summary")
     assert "imports_deducted" not in summary.columns
+
+
+def test_config_price_carries_its_index(tmp_path):
+    """A [prices] value may name its index: under "indexed" it is moved without an override; the
+    ecological water tariff, which gepkit does not ship, may be given the same way."""
+    price = (
+        '\n[prices]\nwater_tariff_domestic = { value = 3.0, unit = "CNY/m^3", '
+        'source = "local tariff", year = 2019, index = "cpi_cn" }\n'
+        'water_tariff_ecological = { value = 0.5, unit = "CNY/m^3", source = "local tariff", '
+        'year = 2020, index = "cpi_cn" }\n'
+        '\n[options.water_supply]\nuses = ["domestic", "ecological"]\n'
+    )
+    config = _build(
+        tmp_path / "region", years=(2020,), valuation='price_indexing = "indexed"\n', extra=price
+    )
+    write_statistics(
+        config,
+        {
+            "water_supply": """
+        code,year,domestic_water (万m3),ecological_water (万m3)
+        990101,,100,10
+        990102,,80,0
+        990201,,120,0
+        990202,,90,0
+        """
+        },
+    )
+    result = run(load_config(config), tmp_path / "out")
+    components = _read(result.out_dir, "components")
+    domestic = _row(components, unit_code="990101", component="domestic_water")
+    assert domestic["unit_price"] == pytest.approx(3.0 * 1.025)  # 2019 → 2020 by its own index
+    ecological = _row(components, unit_code="990101", component="ecological_water")
+    assert ecological["value"] == pytest.approx(10 * WAN * 0.5)
+
+
+def test_indexing_refuses_a_price_without_a_year(tmp_path):
+    """A price record whose year the source does not give cannot be moved: "indexed" stops with a
+    message naming it; "as_recorded" uses it as recorded in every year."""
+    price = '\n[prices]\nhydropower_price = { value = 0.4, unit = "CNY/kWh", source = "no year" }\n'
+    config = _build(tmp_path / "region", valuation='price_indexing = "indexed"\n', extra=price)
+    with pytest.raises(InputError) as err:
+        prepare(load_config(config))
+    text = " ".join(str(err.value).split())
+    assert "hydropower_price/config" in text
+    assert "has no price year" in text
+    recorded = _build(tmp_path / "recorded", extra=price)
+    result = run(load_config(recorded), tmp_path / "out")
+    components = _read(result.out_dir, "components")
+    hydro = components[components["component"] == "hydropower"]
+    assert (hydro["unit_price"] == 0.4).all()
+    assert (hydro["price_factor_constant"] == 1.0).all()
+
+
+def test_imports_of_some_years_only_and_dual_growth_of_distant_years(tmp_path):
+    """Imports reported for one year of three; years 2019, 2021 apart: the GDP growth of 2021 is a
+    one-year rate, so no dual-growth flag across the two-year gap."""
+    config = _build(
+        tmp_path / "region",
+        years=(2019, 2021),
+        valuation="deduct_imports = true\n",
+    )
+    write_statistics(
+        config, {"imports": "code,year,item,value (万元)\n990101,2021,water_supply,10\n"}
+    )
+    farm = "code,year,农业总产值 agriculture_output (万元)\n" + "".join(
+        f"{c},{y},{v}\n" for y in (2019, 2021) for c, v in FARM[2020].items()
+    )
+    tourism = """
+        code,year,origin,visits (万人次),travel_days (day),daily_wage (元),spending_per_visit (元)
+        990101,,省内,20,1.5,200,600
+        """
+    hydro = "code,year,hydropower (万kWh)\n990202,,5000\n"
+    housing = SHEETS["housing"].replace("990000,2020,,150", "990000,2019,,150")
+    gdp = SHEETS["gdp"]
+    write_statistics(
+        config,
+        {
+            "farm_output": farm,
+            "tourism_origins": tourism,
+            "hydropower": hydro,
+            "housing": housing,
+            "gdp": gdp,
+        },
+    )
+    result = run(load_config(config), tmp_path / "out")
+    summary = _read(result.out_dir, "summary")
+    later = summary[summary["year"] == 2021].set_index("unit_code")
+    assert later.at["990101", "imports_deducted"] == pytest.approx(10 * WAN)
+    earlier = summary[summary["year"] == 2019].set_index("unit_code")
+    assert (earlier["imports_deducted"] == 0).all()
+    assert later.at["990101", "gdp_real_growth"] == pytest.approx(0.05)
+    assert later["dual_growth"].isna().all()
