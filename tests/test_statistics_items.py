@@ -888,13 +888,8 @@ def test_statistic_in_workbook_and_statistics_table_is_an_error(region):
     _one(messages, "[options.not_an_item]: not an implemented item")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a workbook/[statistics] conflict is a configuration problem raised before the "
-    "dry run of the items, so the problems of the supplied rows and missing statistics only "
-    "show once it is fixed (prepare stops after its first stage)",
-)
 def test_conflict_reported_with_the_problems_of_the_items(region):
+    """A statistic given twice is reported with the problems of the items' dry run."""
     config = _region(region, items=["air_purification", "agricultural_products"])
     write_statistics(
         config,

@@ -152,8 +152,9 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             grid, hierarchy, unit_warnings = _units_and_grid(config, units_path)
             warnings += unit_warnings
         statistics = _statistics(config, hierarchy, problems)
+        deferred: list[Problem] = []
         book, supplied, workbook_read = _book(
-            config, hierarchy, statistics, items, problems, warnings
+            config, hierarchy, statistics, items, problems, warnings, deferred
         )
         modelled = {
             k: v
@@ -175,6 +176,8 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             with problems.section():
                 crosswalk = catalogue.crosswalk(_landcover_crosswalk(config), config.base_dir)
         registers = _registers(config, grid, hierarchy, problems)
+        if problems:
+            problems.problems.extend(deferred)
         problems.raise_if_any()
     assert catalogue is not None
     assert crosswalk is not None
@@ -230,9 +233,10 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
             )
     with stages.stage("check input data"):
         _check_data(plan, problems)
-        problems.raise_if_any()
-        for year in plan.years:
-            _dry_run_items(plan, year, problems)
+        if not problems:
+            for year in plan.years:
+                _dry_run_items(plan, year, problems)
+        problems.problems.extend(deferred)
         problems.raise_if_any()
     return plan
 
@@ -510,6 +514,7 @@ def _book(
     items: dict[str, Item],
     problems: ProblemCollector,
     warnings: list[Problem],
+    deferred: list[Problem],
 ) -> tuple[StatisticsBook, dict[int, dict[str, pd.DataFrame]], bool]:
     """The statistics workbook merged with the single statistics, the supplied quantities of the
     run's items by year, and whether the workbook (if any) could be read."""
@@ -527,15 +532,19 @@ def _book(
         else:
             warnings.extend(found)
             book, conflicts = merge(workbook, book)
-            for conflict in conflicts:
-                problems.add(
-                    "config",
-                    f"'{conflict}' is given both in the workbook {spec.path} and in a "
-                    f"[statistics] table",
+            # Reported with the problems of the items' dry run (the workbook's values stand in
+            # meanwhile), so that one run lists everything to fix.
+            deferred.extend(
+                Problem(
+                    where="config",
                     field="statistics",
+                    message=f"'{conflict}' is given both in the workbook {spec.path} and in a "
+                    f"[statistics] table",
                     hint="give each statistic once: remove the [statistics] table or the "
                     "workbook column",
                 )
+                for conflict in conflicts
+            )
     supplied: dict[int, dict[str, pd.DataFrame]] = {}
     for year in config.run.years:
         rows = book.rows("supplied", year)
