@@ -20,6 +20,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
@@ -316,3 +317,22 @@ def drop_inputs(config: Path, names: list[str]) -> None:
         end = text.find("\n[", start + 1)
         text = text[:start] + text[end + 1 :]
     config.write_text(text, encoding="utf-8")
+
+
+def accounts_wide(accounts: pd.DataFrame) -> pd.DataFrame:
+    """accounts.csv (one row per price basis) as one row per (year, unit, item): ``value`` at
+    current prices, ``value_constant`` at the constant prices of ``constant_prices_of``."""
+    current = accounts[accounts["price_basis"] == "current"].reset_index(drop=True)
+    constant = accounts[accounts["price_basis"].str.startswith("constant-")]
+    bases = set(constant["price_basis"])
+    assert len(bases) == 1, bases
+    keys = ["year", "unit_code", "item"]
+    merged = current.merge(
+        constant[[*keys, "value"]].rename(columns={"value": "value_constant"}),
+        on=keys,
+        how="left",
+        validate="one_to_one",
+    )
+    assert len(merged) == len(current) == len(constant)
+    merged["constant_prices_of"] = int(next(iter(bases)).split("-")[1])
+    return merged.drop(columns="price_basis")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
+from conftest import accounts_wide
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.warp import reproject
@@ -76,7 +77,25 @@ STATISTICS_ITEMS = {
 
 def test_demo_accounts_cover_province_cities_and_counties(demo_run):
     out, _ = demo_run
-    accounts = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str, "parent_code": str})
+    raw = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str, "parent_code": str})
+    # one row per price basis: current prices and constant prices of 2019 (the first year)
+    assert set(raw["price_basis"]) == {"current", "constant-2019"}
+    assert list(raw.columns) == [
+        "year",
+        "unit_code",
+        "unit_name",
+        "unit_level",
+        "parent_code",
+        "category",
+        "item",
+        "quantity",
+        "quantity_unit",
+        "value",
+        "value_unit",
+        "price_basis",
+        "data_flag",
+    ]
+    accounts = accounts_wide(raw)
     assert set(accounts["year"]) == {2019, 2020}
     units = accounts[accounts["year"] == 2020].drop_duplicates("unit_code")
     assert units["unit_level"].value_counts().to_dict() == {
@@ -88,21 +107,6 @@ def test_demo_accounts_cover_province_cities_and_counties(demo_run):
     assert set(accounts["item"]) == DB36_ITEMS
     assert set(accounts["category"]) == {"provisioning", "regulating", "cultural"}
     assert (accounts["data_flag"] == "demo").all()
-    assert list(accounts.columns[:13]) == [
-        "year",
-        "unit_code",
-        "unit_name",
-        "unit_level",
-        "parent_code",
-        "category",
-        "item",
-        "quantity",
-        "quantity_unit",
-        "value",
-        "value_constant",
-        "value_unit",
-        "constant_prices_of",
-    ]
     for year in (2019, 2020):
         rows = accounts[accounts["year"] == year]
         province = rows[rows["unit_code"] == "360000"].set_index("item")
@@ -124,7 +128,7 @@ def test_demo_statistics_items_follow_the_published_totals(demo_run):
     the 2014 sector shares 200.00 / 99.14 / 284.75 / 161.12, tourism 5424 亿元 and 5.56 亿 visits
     in 2020 and 56.17 % / 70.25 % of that in 2019.  County values are rounded to 0.01 万元."""
     out, _ = demo_run
-    accounts = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str})
+    accounts = accounts_wide(pd.read_csv(out / "accounts.csv", dtype={"unit_code": str}))
     province = accounts[accounts["unit_code"] == "360000"].set_index(["year", "item"])
     shares = {
         "agricultural_products": 200.00,
@@ -195,7 +199,7 @@ def test_demo_checks_and_maps(demo_run):
     n_parts = len(parts[["item", "part"]].drop_duplicates()) * 2  # two years
     # every part of every item, for the province and the 11 cities (which have polygons)
     assert (checks["check"] == "parent_polygon_vs_children").sum() == 12 * n_parts
-    accounts = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str})
+    accounts = accounts_wide(pd.read_csv(out / "accounts.csv", dtype={"unit_code": str}))
     total = accounts[(accounts["unit_code"] == "360000") & (accounts["year"] == 2020)]
     total = total.set_index("item")
     for item in total.index.difference(sorted(STATISTICS_ITEMS)):
@@ -337,7 +341,7 @@ def test_demo_water_conservation_recomputed_independently(demo_run):
     balance = np.clip(precipitation - coefficient * precipitation - et, 0, None)
     cell_m2 = abs(transform.a * transform.e)
     expected = np.nansum(np.where(inside, balance, 0.0)) * 1e-3 * cell_m2
-    accounts = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str})
+    accounts = accounts_wide(pd.read_csv(out / "accounts.csv", dtype={"unit_code": str}))
     total = accounts[
         (accounts["unit_code"] == "360000")
         & (accounts["item"] == "water_conservation")

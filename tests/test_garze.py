@@ -73,6 +73,7 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from conftest import accounts_wide
 from shapely.geometry import box
 
 from gepkit.config import load_config
@@ -281,7 +282,7 @@ def unrounded(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
 
 
 def item_value(result: RunResult, item: str) -> float:
-    accounts = result.tables["accounts"]
+    accounts = accounts_wide(result.tables["accounts"])
     row = accounts[(accounts["unit_code"].astype(str) == CODE) & (accounts["item"] == item)]
     assert len(row) == 1, item
     return float(row["value"].iloc[0]) / YI
@@ -338,9 +339,9 @@ def test_item_totals(garze):
 
 
 def test_no_other_items(garze):
-    accounts = garze.tables["accounts"]
+    accounts = accounts_wide(garze.tables["accounts"])
     assert set(accounts["item"]) == {line.item for line in TABLE3}
-    assert set(garze.tables["accounts"]["category"]) == set(CLASS_OF)
+    assert set(accounts_wide(garze.tables["accounts"])["category"]) == set(CLASS_OF)
 
 
 def test_class_totals_and_gep(garze):
@@ -348,7 +349,7 @@ def test_class_totals_and_gep(garze):
     its own lines (PAPER_SLIPS), within the lines' tolerances; gepkit's totals are the sums of
     its items."""
     row = summary(garze)
-    accounts = garze.tables["accounts"]
+    accounts = accounts_wide(garze.tables["accounts"])
     for name in ("provisioning", "regulating", "cultural", "gep"):
         items = (
             {line.item for line in TABLE3}
@@ -427,7 +428,7 @@ def test_derived_quantities(garze):
     ]
     for value, printed, propagated in derived:
         assert value == pytest.approx(printed, abs=0.005 + propagated), printed
-    accounts = garze.tables["accounts"].set_index("item")
+    accounts = accounts_wide(garze.tables["accounts"]).set_index("item")
     # §3.2.4: 8.44 亿m³ in all; §3.2.8: 4071.44 亿kWh (the parts as printed add up to 4071.45)
     assert float(accounts.at["flood_regulation", "quantity"]) / 1e8 == pytest.approx(
         8.44, abs=3 * 0.005 + 0.005

@@ -11,7 +11,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import rasterio
-from conftest import BASE_ITEMS_LINE, ET_MM, K_FACTOR, NDVI, NPP_GC, PRECIP_MM, R_FACTOR, TEMP_C
+from conftest import (
+    BASE_ITEMS_LINE,
+    ET_MM,
+    K_FACTOR,
+    NDVI,
+    NPP_GC,
+    PRECIP_MM,
+    R_FACTOR,
+    TEMP_C,
+    accounts_wide,
+)
 from typer.testing import CliRunner
 
 from gepkit.cli import app
@@ -49,7 +59,9 @@ O2_PER_CELL = {code: value * 32 / 44 for code, value in CO2_PER_CELL.items()}
 
 
 def _accounts(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "accounts.csv", dtype={"unit_code": str, "parent_code": str})
+    return accounts_wide(
+        pd.read_csv(out / "accounts.csv", dtype={"unit_code": str, "parent_code": str})
+    )
 
 
 #: The hand computation uses a fixed slope length (L = 1); flow-based LS is checked against

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import WORKBOOK_LINES, build_region, select_items, write_statistics
+from conftest import WORKBOOK_LINES, accounts_wide, build_region, select_items, write_statistics
 
 from gepkit.config import load_config
 from gepkit.errors import InputError
@@ -163,7 +163,8 @@ def rolled_up(per_county: dict[str, float]) -> dict[str, float]:
 
 
 def _read(out: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(out / f"{name}.csv", dtype={"unit_code": str, "parent_code": str})
+    frame = pd.read_csv(out / f"{name}.csv", dtype={"unit_code": str, "parent_code": str})
+    return accounts_wide(frame) if name == "accounts" else frame
 
 
 def _row(frame: pd.DataFrame, **keys: Any) -> pd.Series:

@@ -26,6 +26,7 @@ from conftest import (
     ET_MM,
     PRECIP_MM,
     WORKBOOK_LINES,
+    accounts_wide,
     build_region,
     drop_inputs,
     select_items,
@@ -185,7 +186,8 @@ def _rolled_up(per_county: dict[str, float]) -> dict[str, float]:
 
 
 def _read(out: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(out / f"{name}.csv", dtype={"unit_code": str, "parent_code": str})
+    frame = pd.read_csv(out / f"{name}.csv", dtype={"unit_code": str, "parent_code": str})
+    return accounts_wide(frame) if name == "accounts" else frame
 
 
 def _row(frame: pd.DataFrame, **keys: Any) -> pd.Series:

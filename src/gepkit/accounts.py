@@ -22,6 +22,7 @@ from gepkit.catalogue.items import CATEGORIES
 from gepkit.compute import YearResult
 from gepkit.errors import Problem
 from gepkit.plan import RunPlan
+from gepkit.valuation.basis import CURRENT
 from gepkit.valuation.prices import VALUE_UNIT
 from gepkit.zones import NO_ECOSYSTEM, NOT_ATTRIBUTED
 
@@ -46,30 +47,30 @@ def _flag(plan: RunPlan) -> str:
 
 
 def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
-    """Quantity and value of every item per unit and year: ``value`` at current prices,
-    ``value_constant`` at the constant prices of the base year (gepkit.valuation.basis)."""
+    """Quantity and value of every item per unit and year, once per price basis: ``price_basis``
+    ``current`` (prices of the accounting year) and ``constant-<base year>`` (gepkit.valuation
+    .basis).  Sum values over one basis only."""
     rows = []
-    constant = plan.valuation.constant
     for result in results:
         units = _unit_columns(plan, result.unit_totals.index)
-        for item_id, item in result.items.items():
-            rows.append(
-                units.assign(
-                    year=result.year,
-                    category=item.info.category,
-                    item=item_id,
-                    quantity=result.unit_totals[item_id].to_numpy(),
-                    quantity_unit=item.info.quantity_unit,
-                    value=result.item_value(item_id).to_numpy(),
-                    value_constant=result.item_value(item_id, constant).to_numpy(),
-                    value_unit=VALUE_UNIT,
-                    constant_prices_of=plan.valuation.base_year,
-                    data_flag=_flag(plan),
+        for basis in plan.valuation.bases:
+            for item_id, item in result.items.items():
+                rows.append(
+                    units.assign(
+                        year=result.year,
+                        category=item.info.category,
+                        item=item_id,
+                        quantity=result.unit_totals[item_id].to_numpy(),
+                        quantity_unit=item.info.quantity_unit,
+                        value=result.item_value(item_id, basis).to_numpy(),
+                        value_unit=VALUE_UNIT,
+                        price_basis=basis,
+                        data_flag=_flag(plan),
+                    )
                 )
-            )
-        deducted = imports_rows(plan, result, units)
-        if deducted is not None:
-            rows.append(deducted)
+            deducted = imports_rows(plan, result, units, basis)
+            if deducted is not None:
+                rows.append(deducted)
     columns = [
         "year",
         "unit_code",
@@ -81,9 +82,8 @@ def accounts_table(plan: RunPlan, results: list[YearResult]) -> pd.DataFrame:
         "quantity",
         "quantity_unit",
         "value",
-        "value_constant",
         "value_unit",
-        "constant_prices_of",
+        "price_basis",
         "data_flag",
     ]
     return pd.concat(rows, ignore_index=True)[columns]
@@ -226,7 +226,7 @@ def summary_table(
     for result in results:
         codes = result.unit_totals.index
         year_rows = accounts[accounts["year"] == result.year]
-        by_class = _by_class(year_rows, "value", codes)
+        by_class = _by_class(year_rows, CURRENT, codes)
         summary = _unit_columns(plan, codes).assign(year=result.year)
         for category in CATEGORIES:
             summary[category] = (
@@ -238,7 +238,7 @@ def summary_table(
             summary["imports_deducted"] = 0.0 - deducted.fillna(0.0).to_numpy()
             summary["gep"] = summary["gep"] - summary["imports_deducted"]
         summary["gep_constant"] = (
-            _by_class(year_rows, "value_constant", codes).sum(axis=1, min_count=1).to_numpy()
+            _by_class(year_rows, plan.valuation.constant, codes).sum(axis=1, min_count=1).to_numpy()
         )
         summary["constant_prices_of"] = plan.valuation.base_year
         summary["area_km2"] = plan.hierarchy.frame.loc[codes, "area_km2"].to_numpy()
@@ -288,9 +288,10 @@ def summary_table(
     return frame[first + [c for c in frame.columns if c not in first]]
 
 
-def _by_class(year_rows: pd.DataFrame, column: str, codes: pd.Index) -> pd.DataFrame:
-    return year_rows.pivot_table(
-        index="unit_code", columns="category", values=column, aggfunc="sum"
+def _by_class(year_rows: pd.DataFrame, basis: str, codes: pd.Index) -> pd.DataFrame:
+    rows = year_rows[year_rows["price_basis"] == basis]
+    return rows.pivot_table(
+        index="unit_code", columns="category", values="value", aggfunc="sum"
     ).reindex(codes)
 
 
@@ -305,9 +306,15 @@ def change_table(plan: RunPlan, results: list[YearResult], accounts: pd.DataFram
         pair = []
         for year in (before.year, after.year):
             year_rows = accounts[accounts["year"] == year]
-            wide = year_rows.set_index(keys)[
-                ["quantity", "quantity_unit", "value", "value_constant"]
-            ].rename(columns={"value": "current", "value_constant": constant})
+            current = year_rows[year_rows["price_basis"] == CURRENT].set_index(keys)
+            wide = current[["quantity", "quantity_unit"]].assign(
+                current=current["value"],
+                **{
+                    constant: year_rows[year_rows["price_basis"] == constant]
+                    .set_index(keys)["value"]
+                    .reindex(current.index)
+                },
+            )
             total = wide.groupby(level="unit_code")[["current", constant]].sum()
             total.index = pd.MultiIndex.from_arrays([total.index, ["GEP"] * len(total)], names=keys)
             pair.append(pd.concat([wide, total]))
@@ -347,7 +354,9 @@ def change_table(plan: RunPlan, results: list[YearResult], accounts: pd.DataFram
     return out[first + [c for c in out.columns if c not in first]]
 
 
-def imports_rows(plan: RunPlan, result: YearResult, units: pd.DataFrame) -> pd.DataFrame | None:
+def imports_rows(
+    plan: RunPlan, result: YearResult, units: pd.DataFrame, basis: str
+) -> pd.DataFrame | None:
     """GB/T 46869—2025: value of ecosystem products from outside each unit that reports it
     (sheet ``imports``), as negative rows of category ``deduction``.  A unit's imports are its
     own: they are neither summed into its parents (what one county imports from another is no
@@ -377,10 +386,9 @@ def imports_rows(plan: RunPlan, result: YearResult, units: pd.DataFrame) -> pd.D
                 item=f"imports:{item}",
                 quantity=np.nan,
                 quantity_unit="",
-                value=-float(value),
-                value_constant=-float(value) * factors[plan.valuation.constant],
+                value=-float(value) * factors[basis],
                 value_unit=VALUE_UNIT,
-                constant_prices_of=plan.valuation.base_year,
+                price_basis=basis,
                 data_flag=_flag(plan),
             )
         )

@@ -118,25 +118,36 @@ def _show_summary(result: RunResult) -> None:
         top = rows[rows["parent_code"] == ""]
         second = rows[rows["parent_code"].isin(top["unit_code"])]
         table = Table(
-            title=f"GEP {plan.config.region.name} {year} ({len(plan.items)} items)",
+            title=f"GEP {plan.config.region.name} {year} ({len(plan.items)} items; "
+            f"@{plan.valuation.base_year}: at {plan.valuation.base_year} prices, real: real "
+            f"growth)",
             title_justify="left",
         )
-        for column in ("unit", "code", "GEP 亿元", "万元/km²", "元/person", "GEP/GDP"):
+        constant = f"@{plan.valuation.base_year}"
+        columns = ["unit", "code", "GEP 亿元", constant, "real", "万元/km²", "元/人"]
+        for column in [*columns, "GEP/GDP"]:
             table.add_column(
                 column, justify="left" if column in ("unit", "code") else "right", no_wrap=True
             )
         for _, row in pd.concat([top, second]).iterrows():
+            growth = row.get("real_gep_growth", float("nan"))
             table.add_row(
                 str(row["unit_name"]),
                 str(row["unit_code"]),
                 _fmt(row["gep"] / 1e8, 1),
+                _fmt(row["gep_constant"] / 1e8, 1),
+                "" if pd.isna(growth) else f"{growth:+.1%}",
                 _fmt(row["gep_per_km2"] / 1e4, 1),
                 _fmt(row["gep_per_capita"], 0),
                 _fmt(row.get("gep_gdp_ratio", float("nan")), 2),
             )
         console.print(table)
         accounts = result.tables["accounts"]
-        root = accounts[(accounts["year"] == year) & accounts["unit_code"].isin(top["unit_code"])]
+        root = accounts[
+            (accounts["year"] == year)
+            & accounts["unit_code"].isin(top["unit_code"])
+            & (accounts["price_basis"] == "current")
+        ]
         items = Table(title=f"Items, {', '.join(top['unit_name'])} {year}", title_justify="left")
         for column in ("item", "quantity", "unit", "value (亿元)"):
             items.add_column(column, justify="left" if column in ("item", "unit") else "right")

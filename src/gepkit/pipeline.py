@@ -173,8 +173,8 @@ def _readme(plan: RunPlan) -> str:
     if plan.demo:
         lines += [DEMO_NOTICE, ""]
     lines += [
-        "accounts.csv / .parquet  one row per (year, unit, item): quantity, value (CNY) at current "
-        f"prices and at constant prices of {plan.valuation.base_year}",
+        "accounts.csv / .parquet  one row per (year, unit, item, price basis): quantity and value "
+        f"(CNY); price_basis 'current' or '{plan.valuation.constant}' (sum one basis only)",
         "components.csv           each item's valued components, unit prices and price sources",
         "parts.csv                the parts of multi-part items (e.g. pollutants) per unit, after caps",
         "summary.csv              one row per (year, unit): GEP by class, area, population, per km², "

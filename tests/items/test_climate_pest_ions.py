@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import CELL, ET_MM, build_region, raster_grid, select_items, write_raster
+from conftest import (
+    CELL,
+    ET_MM,
+    accounts_wide,
+    build_region,
+    raster_grid,
+    select_items,
+    write_raster,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -916,7 +924,8 @@ def region_run(tmp_path_factory):
 
 
 def _read(out: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(out / name, dtype={"unit_code": str, "parent_code": str})
+    frame = pd.read_csv(out / name, dtype={"unit_code": str, "parent_code": str})
+    return accounts_wide(frame) if name == "accounts.csv" else frame
 
 
 def _account(accounts: pd.DataFrame, code: str, item: str, column: str = "quantity") -> float:

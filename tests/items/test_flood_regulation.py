@@ -45,7 +45,16 @@ import pyproj
 import pytest
 import rasterio
 import xarray as xr
-from conftest import COUNTY, X0, Y0, county_box, raster_grid, select_items, write_raster
+from conftest import (
+    COUNTY,
+    X0,
+    Y0,
+    accounts_wide,
+    county_box,
+    raster_grid,
+    select_items,
+    write_raster,
+)
 from shapely.geometry import box
 from typer.testing import CliRunner
 
@@ -387,7 +396,7 @@ def _parts(result: RunResult) -> pd.DataFrame:
 
 
 def _accounts(result: RunResult) -> pd.DataFrame:
-    accounts = pd.read_csv(result.out_dir / "accounts.csv", dtype={"unit_code": str})
+    accounts = accounts_wide(pd.read_csv(result.out_dir / "accounts.csv", dtype={"unit_code": str}))
     return accounts[accounts["item"] == "flood_regulation"].set_index("unit_code")
 
 

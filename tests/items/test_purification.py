@@ -35,6 +35,7 @@ from conftest import (
     COUNTY,
     X0,
     Y0,
+    accounts_wide,
     landcover_array,
     raster_grid,
     select_items,
@@ -505,7 +506,7 @@ def _parts(result: RunResult, item: str) -> pd.DataFrame:
 
 
 def _accounts(result: RunResult, item: str) -> pd.DataFrame:
-    accounts = result.tables["accounts"]
+    accounts = accounts_wide(result.tables["accounts"])
     return accounts[accounts["item"] == item].set_index("unit_code")
 
 

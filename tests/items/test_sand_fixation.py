@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
-from conftest import NDVI, raster_grid, select_items, write_raster
+from conftest import NDVI, accounts_wide, raster_grid, select_items, write_raster
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -495,7 +495,7 @@ def _sand_region(region, *, layers=None, options: str = "", chunk: int = 1024) -
 
 
 def _accounts(out: Path) -> pd.DataFrame:
-    frame = pd.read_csv(out / "accounts.csv", dtype={"unit_code": str})
+    frame = accounts_wide(pd.read_csv(out / "accounts.csv", dtype={"unit_code": str}))
     return frame[frame["item"] == "sand_fixation"].set_index("unit_code")
 
 
