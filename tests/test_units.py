@@ -294,3 +294,9 @@ def test_record_value_in():
     assert share.value_in("dimensionless") == pytest.approx(0.4, rel=1e-12)
     price = _record(6.11e-4, "万元/m³")
     assert price.value_in("CNY/m^3") == pytest.approx(6.11, rel=1e-12)
+
+
+def test_mu_the_chinese_area_unit():
+    """1 亩 = 1/15 hm² (666.7 m²); 万亩 as statistical tables write it."""
+    assert u.conversion("亩", "hectare")[0] == pytest.approx(1 / 15)
+    assert u.conversion_as_written("万亩", "hectare")[0] == pytest.approx(1e4 / 15)

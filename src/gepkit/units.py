@@ -45,6 +45,7 @@ ion = [air_ion] = ions
 visit = [visit] = visits = 人次
 万人次 = 1e4 * visit
 亿m3 = 1e8 * m^3 = yi_m3
+mu = 10000/15 * m^2 = 亩
 """
 
 
