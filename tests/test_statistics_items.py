@@ -926,3 +926,34 @@ def test_travel_cost_rows_must_be_complete(region):
     _one(
         _messages(err), "tourism_origins.csv", "row 3 (990102", "travel_days", "required but blank"
     )
+
+
+def test_reservoirs_from_the_workbook(region, tmp_path):
+    """Without [registers.reservoirs], flood regulation takes the reservoirs of the workbook sheet:
+    the designed flood capacity where given, else 0.35 × the total capacity (Garzê), on the
+    reporting unit (no coordinates), valued at the reservoir storage cost (6.11 CNY/m³)."""
+    config = _region(
+        region,
+        items=["flood_regulation"],
+        extra='\n[options.flood_regulation]\ncomponents = ["reservoirs"]\n',
+    )
+    write_statistics(
+        config,
+        {
+            "reservoirs": """
+        code,year,name,total_capacity (万m3),flood_capacity (万m3)
+        990101,,甲水库,1000,300
+        990202,,乙水库,2000,
+        """
+        },
+    )
+    result = run(load_config(config), tmp_path / "out")
+    accounts = _read(result.out_dir, "accounts")
+    storage = {"990101": 300 * 1e4, "990202": 0.35 * 2000 * 1e4}
+    for code, volume in storage.items():
+        row = _row(accounts, unit_code=code, item="flood_regulation")
+        assert row["quantity"] == pytest.approx(volume)
+        assert row["value"] == pytest.approx(volume * 6.11)
+    assert _row(accounts, unit_code="990000", item="flood_regulation")["quantity"] == (
+        pytest.approx(sum(storage.values()))
+    )

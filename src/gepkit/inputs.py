@@ -6,6 +6,7 @@ import xarray as xr
 
 from gepkit.catalogue.domains import STATISTIC_FIELDS
 from gepkit.io.rasters import read_aligned
+from gepkit.io.registers import reservoirs_from_rows
 from gepkit.items import ItemContext
 from gepkit.layers import LAYERS
 from gepkit.models.lookup import lookup
@@ -60,6 +61,17 @@ def year_statistics(plan: RunPlan, year: int) -> dict[str, dict[str, float]]:
     return out
 
 
+def year_registers(plan: RunPlan, year: int) -> dict[str, object]:
+    """The registers of the run, plus the reservoirs of the statistics workbook for ``year`` when
+    no reservoir register file is configured."""
+    registers: dict[str, object] = dict(plan.registers)
+    if "reservoirs" not in registers:
+        rows = plan.book.rows("reservoirs", year)
+        if not rows.empty:
+            registers["reservoirs"] = reservoirs_from_rows(rows, plan.grid.crs)
+    return registers
+
+
 def year_context(plan: RunPlan, year: int) -> ItemContext:
     layers = year_layers(plan, year)
     baseline = layers.get("landcover_baseline")
@@ -74,6 +86,6 @@ def year_context(plan: RunPlan, year: int) -> ItemContext:
         item_options=plan.options,
         zones=plan.zones,
         statistics=year_statistics(plan, year),
-        registers=plan.registers,
+        registers=year_registers(plan, year),
         book=plan.book,
     )

@@ -545,6 +545,16 @@ def _book(
                 )
                 for conflict in conflicts
             )
+    if "reservoirs" in config.registers and not book.frames.get("reservoirs", pd.DataFrame()).empty:
+        warnings.append(
+            Problem(
+                where=f"statistics workbook {spec.path if spec else ''}",
+                field="reservoirs",
+                message="the sheet 'reservoirs' is ignored: [registers.reservoirs] is configured "
+                "and used",
+                hint="give the reservoirs in one place",
+            )
+        )
     supplied: dict[int, dict[str, pd.DataFrame]] = {}
     for year in config.run.years:
         rows = book.rows("supplied", year)

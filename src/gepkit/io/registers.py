@@ -169,6 +169,33 @@ def read_reservoirs(
     )
 
 
+def reservoirs_from_rows(rows: pd.DataFrame, crs: pyproj.CRS) -> pd.DataFrame:
+    """The reservoirs of the statistics workbook (sheet ``reservoirs``, already validated and in
+    m³, every row with the code of its unit) in the register format of :func:`read_reservoirs`."""
+    lon = pd.to_numeric(rows.get("lon", pd.Series(np.nan, index=rows.index)), errors="coerce")
+    lat = pd.to_numeric(rows.get("lat", pd.Series(np.nan, index=rows.index)), errors="coerce")
+    x, y = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    located = ~(lon.isna() | lat.isna()).to_numpy()
+    if located.any():
+        transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+        x[located], y[located] = transformer.transform(
+            lon.to_numpy()[located], lat.to_numpy()[located]
+        )
+    flood = rows.get("flood_capacity", np.nan)
+    return pd.DataFrame(
+        {
+            "name": rows["name"].astype(str).to_numpy(),
+            "total_capacity_m3": pd.to_numeric(rows["total_capacity"]).to_numpy(dtype="float64"),
+            "flood_capacity_m3": pd.to_numeric(pd.Series(flood, index=rows.index)).to_numpy(
+                dtype="float64"
+            ),
+            "x": x,
+            "y": y,
+            "unit_code": rows["code"].astype("string").to_numpy(),
+        }
+    )
+
+
 def _read_vector(path: Path, layer: str | None, where: str) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(

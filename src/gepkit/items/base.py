@@ -246,9 +246,15 @@ class ItemContext:
                 Problem(
                     where="config",
                     field=f"registers.{name}",
-                    message=f"{needed_by} needs the {name} register, which is not configured",
-                    hint=f"add [registers.{name}] with its path, or drop this part of the item (see "
-                    f"its options)",
+                    message=f"{needed_by} needs the {name} register for {self.year}, which is not "
+                    f"configured",
+                    hint=f"add [registers.{name}] with its path"
+                    + (
+                        ", or fill the sheet 'reservoirs' of the statistics workbook"
+                        if name == "reservoirs"
+                        else ""
+                    )
+                    + ", or drop this part of the item (see its options)",
                 )
             )
         return self.registers[name]
