@@ -151,6 +151,60 @@ def landcover_array() -> np.ndarray:
     return out
 
 
+#: Side of a quadrant: the region is 4 × 4 quadrants of 2 km × 2 km (4 cells each), each county
+#: 2 × 2 quadrants.  Row 0 is the northern row, column 0 the western one.
+QUADRANT = COUNTY / 2
+
+
+def write_quadrant_raster(
+    path: Path,
+    codes: Any,
+    *,
+    crs: str,
+    dtype: str,
+    nodata: float | None,
+    pixel: float,
+    margin: float | None = None,
+) -> None:
+    """A categorical raster in any CRS: each pixel takes ``codes[row][col]`` of the quadrant that
+    holds its centre (``codes`` is 4 × 4, see QUADRANT) and ``margin`` (default: ``nodata``)
+    outside the region.  ``pixel`` is the pixel size in the CRS's units; with pixels much finer
+    than the 1 km grid, the mode resampling gives every grid cell its quadrant's code."""
+    from pyproj import Transformer
+    from rasterio.warp import transform_bounds
+
+    table = np.asarray(codes)
+    assert table.shape == (4, 4)
+    left, bottom, right, top = transform_bounds(
+        CHINA_ALBERS,
+        crs,
+        X0 - MARGIN,
+        Y0 - MARGIN,
+        X0 + 2 * COUNTY + MARGIN,
+        Y0 + 2 * COUNTY + MARGIN,
+        densify_pts=21,
+    )
+    width, height = int(np.ceil((right - left) / pixel)), int(np.ceil((top - bottom) / pixel))
+    xs = left + (np.arange(width) + 0.5) * pixel
+    ys = top - (np.arange(height) + 0.5) * pixel
+    gx, gy = np.meshgrid(xs, ys)
+    ax, ay = Transformer.from_crs(crs, CHINA_ALBERS, always_xy=True).transform(gx, gy)
+    col = np.floor((ax - X0) / QUADRANT).astype(int)
+    row = np.floor((Y0 + 2 * COUNTY - ay) / QUADRANT).astype(int)
+    inside = (col >= 0) & (col < 4) & (row >= 0) & (row < 4)
+    fill = margin if margin is not None else nodata
+    assert fill is not None
+    out = np.full((height, width), fill, dtype=dtype)
+    out[inside] = table[row[inside], col[inside]]
+    write_raster(
+        path,
+        out,
+        nodata=nodata,
+        crs=crs,
+        transform=Affine(pixel, 0, left, 0, -pixel, top),
+    )
+
+
 #: The items the synthetic region computes unless a test selects others with select_items().
 BASE_ITEMS = ["water_conservation", "soil_retention", "carbon_sequestration", "oxygen_release"]
 BASE_ITEMS_LINE = "items = " + json.dumps(BASE_ITEMS)
@@ -336,3 +390,44 @@ def accounts_wide(accounts: pd.DataFrame) -> pd.DataFrame:
     assert len(merged) == len(current) == len(constant)
     merged["constant_prices_of"] = int(next(iter(bases)).split("-")[1])
     return merged.drop(columns="price_basis")
+
+
+# -- product files in their native encodings (tests/io/test_products.py and the derived-factor
+#    tests): rasters in any CRS covering the synthetic rasters' extent, config sections ----------
+
+
+def product_frame(crs: str, res: float) -> tuple[Affine, int, int]:
+    """A north-up grid in ``crs`` with pixels of ``res`` covering the synthetic rasters."""
+    from rasterio.warp import transform_bounds
+
+    bounds = (X0 - MARGIN, Y0 - MARGIN, X0 + 2 * COUNTY + MARGIN, Y0 + 2 * COUNTY + MARGIN)
+    left, bottom, right, top = transform_bounds(CHINA_ALBERS, crs, *bounds)
+    width, height = int(np.ceil((right - left) / res)), int(np.ceil((top - bottom) / res))
+    return Affine(res, 0, left, 0, -res, top), width, height
+
+
+def write_lonlat(
+    path: Path, per_band: list[float], *, dtype: str = "float32", nodata=None, res: float = 0.05
+) -> Path:
+    """An EPSG:4326 GeoTIFF (as CHIRPS ships) whose band b is constant at ``per_band[b]``."""
+    transform, width, height = product_frame("EPSG:4326", res)
+    values = np.asarray(per_band, dtype="float64")
+    data = np.broadcast_to(values[:, None, None], (len(values), height, width)).astype(dtype)
+    write_raster(path, data.copy(), nodata=nodata, crs="EPSG:4326", transform=transform)
+    return path
+
+
+def set_input(config: Path, name: str, lines: str) -> Path:
+    """Replace (or add) the ``[inputs.<name>]`` section of the synthetic region's gep.toml."""
+    text = config.read_text(encoding="utf-8")
+    start = text.find(f"[inputs.{name}]\n")
+    if start >= 0:
+        end = text.find("\n[", start + 1)
+        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
+    config.write_text(text + f"\n[inputs.{name}]\n{lines.strip()}\n", encoding="utf-8")
+    return config
+
+
+def region_values(plan: Any, layer: Any) -> np.ndarray:
+    """A layer's values at the region's cells, bands first."""
+    return np.asarray(layer.compute())[..., plan.zones.region_mask]

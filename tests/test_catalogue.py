@@ -154,14 +154,18 @@ def test_parameter_units_are_understood(parameters):
 
 
 def test_modis_igbp_crosswalk_covers_all_classes(classes):
-    """IGBP codes 0–16 are all mapped, only to codes of the classification."""
+    """IGBP codes 0–17 are all mapped (water: 0 in MCD12C1, 17 in MCD12Q1 C6), only to codes of
+    the classification; 255 is the fill value."""
     crosswalk = Crosswalk.load("modis_igbp", classes)
-    assert set(crosswalk.mapping) == set(range(17))
+    assert set(crosswalk.mapping) == set(range(18))
     assert all(code in classes for code in crosswalk.mapping.values())
-    assert crosswalk.mapping[0] == 42  # water → lake
+    assert crosswalk.mapping[0] == crosswalk.mapping[17] == 42  # water → lake
+    assert crosswalk.nodata == {255}
     assert crosswalk.source_names[15] == "Permanent snow and ice"
     expected = {
-        int(r["source_code"]): int(r["ecosystem_code"]) for r in _rows("crosswalks/modis_igbp.csv")
+        int(r["source_code"]): int(r["ecosystem_code"])
+        for r in _rows("crosswalks/modis_igbp.csv")
+        if r["ecosystem_code"] != "nodata"
     }
     assert dict(crosswalk.mapping) == expected
 

@@ -11,12 +11,20 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gepkit.catalogue.profiles import DEFAULT_PROFILE
 from gepkit.errors import ConfigError, Problem
 
 Resampling = Literal["auto", "nearest", "mode", "bilinear", "average", "cubic"]
+Stack = Literal["monthly", "16day", "8day", "daily"]
 
 
 class _Strict(BaseModel):
@@ -64,23 +72,67 @@ class UnitsSpec(_Strict):
 class GridSpec(_Strict):
     crs: str = "china-albers"
     resolution: float = Field(default=1000.0, gt=0)
+    zone_weighting: Literal["centre", "coverage"] = "centre"
+    """How a pixel's quantity goes to the units: wholly to the unit holding its centre, or
+    shared by the fraction of the pixel each unit covers (docs/adr/0002)."""
 
 
 class LayerSpec(_Strict):
     path: str | None = None
     by_year: dict[int, str] | None = None
+    product: str | None = None
+    """A product preset (``catalogue/data/products.csv``, docs/products.md) that supplies the
+    file's encoding: data type, scale, offset, unit, valid range, fill values, time step."""
     units: str | None = None
     """Unit of the file's values; converted to the unit the models expect."""
     band: int | None = Field(default=None, ge=1)
+    stack: Stack | None = None
+    """The file's bands are the periods of the year at this step; they are reduced (summed,
+    averaged or maximised, as the layer requires) to the layer's period."""
     nodata: float | None = None
-    """Overrides (or supplies) the file's nodata value."""
-    scale: float = 1.0
-    offset: float = 0.0
+    """Overrides (or supplies) the file's nodata value (and a preset's fill values)."""
+    valid_range: tuple[float, float] | None = None
+    """Raw values outside [min, max] are missing (overrides a preset's valid range)."""
+    scale: float | None = None
+    """File value × scale + offset = value in ``units``; default: the preset's, else the file's
+    own packing (netCDF scale_factor), else 1."""
+    offset: float | None = None
+    crs: str | None = None
+    """CRS of a file that carries none (e.g. a netCDF without grid mapping)."""
     resampling: Resampling = "auto"
     crosswalk: str | None = None
     """Land cover only: a shipped crosswalk name (``modis_igbp``) or a CSV path."""
+    derive: str | None = None
+    """Compute the layer from other layers with a documented model instead of reading a file
+    (docs/products.md): ``rainfall_erosivity``: ``annual_precipitation``, ``daily_zhang2002``,
+    ``daily_hj1173``; ``soil_erodibility``: ``epic``; ``temperature_monthly``:
+    ``mean_of_max_min``."""
+    derive_options: dict[str, str | float | bool] = Field(default_factory=dict)
+    """Method choices of the ``derive`` model (docs/products.md)."""
+    check_values: bool = True
+    """Refuse values outside the layer's plausible range and report a region mean that looks
+    like a unit slip; set false when unusual values are right."""
     demo: bool = False
     source: str = ""
+
+    @model_validator(mode="after")
+    def _derive_or_file(self) -> LayerSpec:
+        if self.derive is not None:
+            given = [
+                name
+                for name in ("path", "by_year", "product", "units", "band", "stack", "nodata")
+                if getattr(self, name) is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"a derived layer (derive = '{self.derive}') reads no file: remove "
+                    f"{', '.join(given)}"
+                )
+        elif self.derive_options:
+            raise ValueError("derive_options needs derive")
+        if self.valid_range is not None and self.valid_range[0] > self.valid_range[1]:
+            raise ValueError("valid_range must be [min, max] with min ≤ max")
+        return self
 
     def path_for(self, year: int) -> str | None:
         if self.by_year is not None:

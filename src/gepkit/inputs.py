@@ -2,45 +2,86 @@
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
 from gepkit.catalogue.domains import STATISTIC_FIELDS
+from gepkit.grid import AccountingGrid
 from gepkit.io.rasters import read_aligned
 from gepkit.io.registers import reservoirs_from_rows
 from gepkit.items import ItemContext
 from gepkit.layers import LAYERS
 from gepkit.models.lookup import lookup
 from gepkit.plan import LayerSource, RunPlan
+from gepkit.stacks import reduce_stack
 
 
 def read_layer(plan: RunPlan, source: LayerSource) -> xr.DataArray:
     """One layer on the accounting grid: float32, NaN for nodata, converted to the model unit."""
+    return read_source(source, plan.grid, plan.config.run.chunk)
+
+
+def read_source(source: LayerSource, grid: AccountingGrid, chunk: int) -> xr.DataArray:
+    """:func:`read_layer` without a plan: the file's bands on ``grid`` with missing values
+    (nodata, a product's fill values and valid range) as NaN, unpacked (scale, offset),
+    converted to the layer's unit band by band, and a stack reduced to the layer's period."""
     info = LAYERS[source.name]
+    encoding = source.encoding
     data = read_aligned(
         source.path,
-        plan.grid,
+        grid,
         bands=source.bands,
         resampling=source.resampling,
         nodata=source.spec.nodata,
-        chunk=plan.config.run.chunk,
+        chunk=chunk,
+        fill_values=encoding.fill_values if encoding is not None else (),
+        valid_range=encoding.valid_range if encoding is not None else None,
+        src_crs=encoding.crs if encoding is not None else None,
     )
-    layer = plan.grid.wrap(data, name=source.name, units=info.units)
-    if (source.scale, source.offset) != (1.0, 0.0):
-        layer = (layer * source.scale + source.offset).astype("float32")
+    layer = grid.wrap(data, name=source.name, units=info.units)
+    scales: tuple[float, ...]
+    offsets: tuple[float, ...]
+    if encoding is None:
+        scales, offsets = (source.scale,), (source.offset,)
+    else:
+        scales, offsets = encoding.band_scale, encoding.band_offset
+    if len(set(scales)) > 1 or len(set(offsets)) > 1:
+        factor = xr.DataArray(np.asarray(scales, dtype="float32"), dims="band")
+        shift = xr.DataArray(np.asarray(offsets, dtype="float32"), dims="band")
+        layer = (layer * factor + shift).astype("float32")
+    elif (scales[0], offsets[0]) != (1.0, 0.0):
+        layer = (layer * scales[0] + offsets[0]).astype("float32")
+    if encoding is not None and encoding.step != info.period:
+        assert info.aggregate is not None  # checked by resolve_encoding
+        layer = reduce_stack(
+            layer, rule=info.aggregate, step=encoding.step, period=info.period, year=source.year
+        )
     layer.attrs = {"units": info.units, "source": str(source.path)}
     return layer.rename(source.name)
 
 
 def year_layers(plan: RunPlan, year: int) -> dict[str, xr.DataArray]:
-    """Every configured layer of ``year``, plus the derived ones (annual sums of monthly stacks)."""
+    """Every configured layer of ``year``, plus the derived ones (annual sums of monthly stacks,
+    and the layers computed by a model)."""
     layers = {
         name: read_layer(plan, source) for (name, y), source in plan.sources.items() if y == year
     }
+    return derive_layers(plan, year, layers)
+
+
+def derive_layers(
+    plan: RunPlan, year: int, layers: dict[str, xr.DataArray]
+) -> dict[str, xr.DataArray]:
+    """``layers`` plus the derived layers of the run: annual sums of monthly stacks
+    (``derive_from``), then the models of ``derive`` in dependency order."""
+    out = dict(layers)
     for name, origin in plan.derived.items():
-        annual = layers[origin].sum("band", skipna=False)
+        annual = out[origin].sum("band", skipna=False)
         annual.attrs = {"units": LAYERS[name].units, "derived_from": origin}
-        layers[name] = annual.rename(name)
-    return layers
+        out[name] = annual.rename(name)
+    for name, derivation in plan.derivations.items():
+        out[name] = derivation.compute(out, plan.catalogue, year)
+    return out
 
 
 def ecosystem_layer(plan: RunPlan, landcover: xr.DataArray) -> xr.DataArray:

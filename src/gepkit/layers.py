@@ -1,15 +1,20 @@
 """The input layers gepkit knows: their kind, the unit models expect, and a plausible range.
 
 The plausible range is in the expected unit and wide on purpose: it exists to catch a wrong
-unit (precipitation in m instead of mm, NPP in kg C instead of g C), not to judge the data.
+unit (precipitation in m instead of mm, NPP in kg C instead of g C), not to judge the data.  The
+typical range of the region's mean catches the slips the plausible range lets through (1.6 m of
+rain declared in mm); a layer's period and aggregation rule say how a stack of months, 8-day
+periods or days is reduced to it (gepkit.stacks, docs/products.md).
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["categorical", "continuous"]
+Aggregate = Literal["sum", "mean", "max"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,28 @@ class LayerInfo:
     description: str
     derive_from: str | None = None
     """A layer this one can be derived from when it is not given (annual sum of monthly)."""
+    aggregate: Aggregate | None = None
+    """How a stack of a finer time step (``[inputs.<layer>] stack``, or a product's step) is
+    reduced to the layer's period: the sum of totals, the mean of means (weighted by the days of
+    each period) or the maximum of composites (gepkit.stacks); ``None``: no stacks."""
+    typical: tuple[float, float] | None = None
+    """Range in which the region's mean value normally lies (expected unit).  A mean outside it
+    that another unit or scale factor would bring inside is reported as a unit error."""
+    daily: bool = False
+    """One band per day of the year (365 or 366 bands)."""
+
+    @property
+    def period(self) -> str:
+        """The period of one band: ``annual``, ``monthly`` (12 bands) or ``daily``."""
+        if self.daily:
+            return "daily"
+        return "monthly" if self.bands == 12 else "annual"
+
+    def bands_for(self, year: int) -> int:
+        """Number of bands of the layer in ``year`` (366 days in a leap year)."""
+        if self.daily:
+            return 366 if calendar.isleap(year) else 365
+        return self.bands
 
 
 LAYERS: dict[str, LayerInfo] = {
@@ -44,6 +71,8 @@ LAYERS: dict[str, LayerInfo] = {
             1,
             "annual precipitation of the accounting year",
             derive_from="precipitation_monthly",
+            aggregate="sum",
+            typical=(3.0, 5000.0),
         ),
         LayerInfo(
             "precipitation_monthly",
@@ -52,6 +81,19 @@ LAYERS: dict[str, LayerInfo] = {
             (0.0, 4000.0),
             12,
             "monthly precipitation, 12 bands January–December",
+            aggregate="sum",
+            typical=(0.25, 420.0),
+        ),
+        LayerInfo(
+            "precipitation_daily",
+            "continuous",
+            "mm",
+            (0.0, 2000.0),
+            0,
+            "daily precipitation, one band per day of the year (365, or 366 in a leap year)",
+            aggregate="sum",
+            typical=(0.008, 14.0),
+            daily=True,
         ),
         LayerInfo(
             "temperature_monthly",
@@ -60,9 +102,38 @@ LAYERS: dict[str, LayerInfo] = {
             (-60.0, 50.0),
             12,
             "monthly mean air temperature, 12 bands January–December",
+            aggregate="mean",
+            typical=(-40.0, 35.0),
         ),
         LayerInfo(
-            "actual_et", "continuous", "mm", (0.0, 3000.0), 1, "annual actual evapotranspiration"
+            "temperature_max_monthly",
+            "continuous",
+            "degC",
+            (-70.0, 60.0),
+            12,
+            "monthly mean of the daily maximum air temperature, 12 bands January–December",
+            aggregate="mean",
+            typical=(-45.0, 45.0),
+        ),
+        LayerInfo(
+            "temperature_min_monthly",
+            "continuous",
+            "degC",
+            (-80.0, 50.0),
+            12,
+            "monthly mean of the daily minimum air temperature, 12 bands January–December",
+            aggregate="mean",
+            typical=(-55.0, 35.0),
+        ),
+        LayerInfo(
+            "actual_et",
+            "continuous",
+            "mm",
+            (0.0, 3000.0),
+            1,
+            "annual actual evapotranspiration",
+            aggregate="sum",
+            typical=(3.0, 2500.0),
         ),
         LayerInfo(
             "npp",
@@ -71,6 +142,8 @@ LAYERS: dict[str, LayerInfo] = {
             (-200.0, 3500.0),
             1,
             "annual net primary production in grams of carbon",
+            aggregate="sum",
+            typical=(3.0, 2500.0),
         ),
         LayerInfo(
             "heterotrophic_respiration",
@@ -79,6 +152,8 @@ LAYERS: dict[str, LayerInfo] = {
             (0.0, 3500.0),
             1,
             "annual heterotrophic (soil microbial) respiration in grams of carbon",
+            aggregate="sum",
+            typical=(3.0, 2500.0),
         ),
         LayerInfo(
             "ndvi",
@@ -87,6 +162,7 @@ LAYERS: dict[str, LayerInfo] = {
             (-1.0, 1.0),
             1,
             "NDVI used for fractional vegetation cover (annual maximum recommended)",
+            aggregate="max",
         ),
         LayerInfo(
             "rainfall_erosivity",
@@ -135,6 +211,8 @@ LAYERS: dict[str, LayerInfo] = {
             (0.0, 4000.0),
             1,
             "annual reference evapotranspiration ET0 (Budyko water yield)",
+            aggregate="sum",
+            typical=(30.0, 3000.0),
         ),
         LayerInfo(
             "plant_available_water",
@@ -176,6 +254,15 @@ LAYERS: dict[str, LayerInfo] = {
             1,
             "coarse sand 0.2–2 mm in the topsoil, percent (RWEQ erodible fraction)",
         ),
+        LayerInfo(
+            "sand_total",
+            "continuous",
+            "percent",
+            (0.0, 100.0),
+            1,
+            "sand 0.05–2 mm (USDA texture, as HWSD T_SAND or SoilGrids sand) in the topsoil, "
+            "percent (EPIC soil erodibility)",
+        ),
         LayerInfo("silt", "continuous", "percent", (0.0, 100.0), 1, "silt in the topsoil, percent"),
         LayerInfo("clay", "continuous", "percent", (0.0, 100.0), 1, "clay in the topsoil, percent"),
         LayerInfo(
@@ -185,6 +272,14 @@ LAYERS: dict[str, LayerInfo] = {
             (0.0, 100.0),
             1,
             "organic matter in the topsoil, percent",
+        ),
+        LayerInfo(
+            "organic_carbon",
+            "continuous",
+            "percent",
+            (0.0, 60.0),
+            1,
+            "organic carbon in the topsoil, percent (EPIC soil erodibility)",
         ),
         LayerInfo(
             "calcium_carbonate",

@@ -33,6 +33,7 @@ _PACKAGES = (
     "xarray",
     "dask",
     "flox",
+    "exactextract",
     "numba",
     "rasterio",
     "pyproj",
@@ -53,7 +54,9 @@ def build_manifest(
     command: str,
     out_dir: Path,
 ) -> dict[str, Any]:
-    records = _used_records(results)
+    records = _used_records(results) + [
+        r for d in plan.derivations.values() for r in d.records(plan.catalogue)
+    ]
     return {
         "gepkit_version": __version__,
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -82,6 +85,9 @@ def build_manifest(
                 for (name, year), source in sorted(plan.sources.items())
             },
             "derived_layers": plan.derived,
+            "derived_models": {
+                name: d.describe(plan.catalogue) for name, d in plan.derivations.items()
+            },
             "layer_statistics": plan.layer_stats,
             "landcover_pixels": {
                 str(y): {str(k): v for k, v in sorted(c.items())}
@@ -91,6 +97,7 @@ def build_manifest(
                 "name": plan.crosswalk.name,
                 "path": str(plan.crosswalk.path),
                 "sha256": plan.crosswalk.sha256,
+                "nodata_codes": sorted(plan.crosswalk.nodata),
             },
             "registers": {
                 name: {
@@ -129,12 +136,13 @@ def build_manifest(
             "index_rows_used": _index_rows(results),
         },
         "tables": plan.catalogue.describe(),
-        "to_be_confirmed": _flagged(records, results, plan),
+        "to_be_confirmed": _flagged(records, results, plan) + _flagged_presets(plan),
         "double_counting": [finding.describe() for finding in plan.double_counting],
         "grid": plan.grid.describe(),
         "units": {
             **plan.hierarchy.describe(),
             "rasterisation": "pixel centre in polygon (each pixel in at most one unit)",
+            **_zone_weighting(plan),
             "aggregation": "parents are the sum of their children (province = Σ cities = Σ counties)",
         },
         "checks": _checks(results),
@@ -143,6 +151,21 @@ def build_manifest(
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "environment": _environment(),
         "outputs": sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file()),
+    }
+
+
+def _zone_weighting(plan: RunPlan) -> dict[str, Any]:
+    """The [grid] zone_weighting of the run and, under coverage weighting, its boundary table."""
+    zones = plan.zones
+    if zones.boundary is None:
+        return {"zone_weighting": "centre"}
+    return {
+        "zone_weighting": "coverage",
+        "weighting_rule": "each boundary pixel (touched by several units or partly outside "
+        "them) is shared among the leaf units by the fraction of it each covers (exact "
+        "polygon-cell intersection areas, exactextract); the other pixels count wholly for the "
+        "unit holding their centre; register features (lakes, reservoirs) by pixel centre",
+        **zones.boundary.describe(),
     }
 
 
@@ -278,6 +301,21 @@ def _flagged(
                             "source": row["source"],
                         }
                     )
+    # Land-cover classes present in the region whose mapping is a judgement call ([K]).
+    present = {code for counts in plan.landcover_counts.values() for code in counts}
+    for cw in plan.crosswalk.flagged_rows(present):
+        target = cw.ecosystem_code
+        flagged.append(
+            {
+                "what": f"crosswalk {plan.crosswalk.name}, land-cover code {cw.source_code} "
+                f"({cw.source_name}) → ecosystem {target} "
+                f"({plan.catalogue.classes.name(target) if target is not None else 'no data'})",
+                "value": target,
+                "unit": "",
+                "confidence": cw.confidence,
+                "source": cw.source,
+            }
+        )
     for row in _index_rows(results):
         if row["confidence"] in FLAGGED_TAGS:
             flagged.append(
@@ -300,6 +338,29 @@ def _flagged(
             }
         )
     return flagged
+
+
+def _flagged_presets(plan: RunPlan) -> list[dict[str, Any]]:
+    """Product presets used whose figures are [S] or [K] (docs/products.md)."""
+    from gepkit.catalogue.products import preset
+
+    out: list[dict[str, Any]] = []
+    names = sorted(
+        {s.encoding.product for s in plan.sources.values() if s.encoding and s.encoding.product}
+    )
+    for name in names:
+        found = preset(name)
+        if found is not None and found.confidence in FLAGGED_TAGS:
+            out.append(
+                {
+                    "what": f"product preset {found.product} ({found.variable})",
+                    "value": None,
+                    "unit": found.units,
+                    "confidence": found.confidence,
+                    "source": f"{found.source}; not verified: {found.not_verified}",
+                }
+            )
+    return out
 
 
 def _checks(results: list[YearResult]) -> dict[str, Any]:

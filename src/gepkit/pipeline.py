@@ -155,13 +155,13 @@ def _write(
 def _value_map(result: YearResult, item_id: str, plan: RunPlan) -> np.ndarray:
     """Value per cell: the quantity map times the item's value per unit of quantity in the cell's
     leaf unit (a constant for single-price items; for multi-part items it follows each unit's mix
-    of parts), so the value map sums to the unit values as the quantity map sums to quantities."""
+    of parts), so the value map sums to the unit values as the quantity map sums to quantities.
+    Under coverage weighting a boundary cell shared by units takes their fraction-weighted mean
+    value per unit of quantity (Zones.spread)."""
     leaves = plan.zones.leaf_codes
     per_unit = (result.item_value(item_id) / result.unit_totals[item_id]).reindex(leaves)
     factors = per_unit.fillna(0.0).to_numpy(dtype="float64")
-    index = plan.zones.leaf_index
-    inside = index >= 0
-    return np.where(inside, result.maps[item_id] * factors[np.where(inside, index, 0)], np.nan)
+    return result.maps[item_id] * plan.zones.spread(factors)
 
 
 def _readme(plan: RunPlan) -> str:
@@ -193,6 +193,15 @@ def _readme(plan: RunPlan) -> str:
         ),
         "maps/                    per raster item and year: quantity and value per cell (COG; sums "
         "to unit totals); items reported per unit have no map",
+        *(
+            [
+                "                         zone weighting 'coverage': a cell on a unit boundary holds "
+                "its whole quantity; the units take the fraction of it they cover, so the maps sum "
+                "to the unit totals when each cell is weighted by its share inside the region"
+            ]
+            if plan.zones.coverage
+            else []
+        ),
         "manifest.json            inputs with SHA-256, tables, options, parameter and price records, "
         "values to be confirmed, warnings, timings, versions",
         "",

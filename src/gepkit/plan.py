@@ -17,14 +17,23 @@ import dask
 import dask.array as dsa
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
-from gepkit import units as u
 from gepkit.catalogue.book import Catalogue
 from gepkit.catalogue.items import ITEMS
+from gepkit.catalogue.landcover import schemes_fitting, shipped_crosswalk_names
 from gepkit.catalogue.profiles import PROFILES, Profile
 from gepkit.catalogue.tables import Crosswalk
 from gepkit.config import LayerSpec, RunConfig
+from gepkit.derived import MODELS, Derivation, models_for
 from gepkit.double_counting import Finding, review
+from gepkit.encoding import (
+    Encoding,
+    product_preset,
+    raw_encoding,
+    resolve_encoding,
+    value_problems,
+)
 from gepkit.errors import ConfigError, InputError, Problem, ProblemCollector
 from gepkit.grid import AccountingGrid, require_metric, resolve_crs
 from gepkit.io.hashing import sha256_file
@@ -64,8 +73,19 @@ class LayerSource:
     offset: float
     declared_units: str
     spec: LayerSpec
+    encoding: Encoding | None = None
+    """How the file's values become the layer's (product preset, stack, fills, unit factors)."""
+    warnings: tuple[Problem, ...] = ()
 
     def describe(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.encoding is not None:
+            extra["encoding"] = self.encoding.describe()
+            if self.encoding.product is not None:
+                from gepkit.catalogue.products import preset
+
+                found = preset(self.encoding.product)
+                extra["product"] = found.describe() if found is not None else None
         return {
             "path": str(self.path),
             "sha256": sha256_file(self.path),
@@ -80,6 +100,7 @@ class LayerSource:
             "nodata": self.spec.nodata if self.spec.nodata is not None else self.info.nodata,
             "demo": self.spec.demo,
             "source": self.spec.source,
+            **extra,
         }
 
 
@@ -115,6 +136,8 @@ class RunPlan:
     present_codes: dict[int, frozenset[int]] = field(default_factory=dict)
     landcover_counts: dict[int, dict[int, int]] = field(default_factory=dict)
     layer_stats: dict[str, dict[str, float]] = field(default_factory=dict)
+    derivations: dict[str, Derivation] = field(default_factory=dict)
+    """Layers computed by a model from other layers (``[inputs.<layer>] derive``), in order."""
 
     @property
     def demo(self) -> bool:
@@ -164,7 +187,10 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         # An unreadable workbook hides which items are supplied: their missing layers would be
         # reported as errors that are not, so layer problems wait until the workbook is fixed.
         layer_problems = problems if workbook_read else ProblemCollector()
-        needed, derived = _needed_layers(config, modelled, options, layer_problems)
+        derivations: dict[str, Derivation] = {}
+        needed, derived = _needed_layers(
+            config, modelled, options, layer_problems, derivations=derivations
+        )
         sources: dict[tuple[str, int], LayerSource] = {}
         if grid is not None and hierarchy is not None:
             region = tuple(hierarchy.geometries[hierarchy.leaves].total_bounds)
@@ -172,9 +198,11 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
                 for year in config.run.years:
                     with problems.section():
                         sources[(name, year)] = _layer_source(config, name, year, grid, region)
+                        warnings += sources[(name, year)].warnings
         if catalogue is not None:
             with problems.section():
                 crosswalk = catalogue.crosswalk(_landcover_crosswalk(config), config.base_dir)
+                warnings += crosswalk.warnings
         registers = _registers(config, grid, hierarchy, problems)
         if problems:
             problems.problems.extend(deferred)
@@ -185,7 +213,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
     assert hierarchy is not None
 
     with stages.stage("rasterise units"):
-        zones, zone_warnings = rasterise_units(hierarchy, grid)
+        zones, zone_warnings = rasterise_units(hierarchy, grid, config.grid.zone_weighting)
         warnings += zone_warnings
 
     plan = RunPlan(
@@ -203,6 +231,7 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
         units_path=units_path,
         sources=sources,
         derived=derived,
+        derivations=derivations,
         statistics=statistics,
         book=book,
         valuation=Valuation(
@@ -350,8 +379,12 @@ def _needed_layers(
     items: dict[str, Item],
     options: dict[str, ItemOptions],
     problems: ProblemCollector,
+    *,
+    derivations: dict[str, Derivation] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
-    for name in config.inputs:
+    """The layers read from files, and those summed from a monthly stack (``derive_from``);
+    ``derivations`` receives the layers computed by a model (``derive``), inputs first."""
+    for name, spec in config.inputs.items():
         if name not in LAYERS:
             problems.add(
                 "config",
@@ -359,30 +392,84 @@ def _needed_layers(
                 field=f"inputs.{name}",
                 hint=f"known layers: {', '.join(LAYERS)}",
             )
+        elif spec.derive is not None and (name, spec.derive) not in MODELS:
+            known = models_for(name)
+            problems.add(
+                "config",
+                f"[inputs.{name}] derive = '{spec.derive}': no such model for {name}",
+                field=f"inputs.{name}.derive",
+                hint=(f"models for {name}: {', '.join(known)}" if known else
+                      f"no model derives '{name}': give its file")
+                + " (docs/products.md)",
+            )  # fmt: skip
     needed = {"landcover"}
     derived: dict[str, str] = {}
+    derivations = {} if derivations is None else derivations
+
+    def available(name: str) -> bool:
+        info = LAYERS.get(name)
+        return name in config.inputs or bool(
+            info is not None and info.derive_from and info.derive_from in config.inputs
+        )
+
+    def resolve(name: str, needed_by: str, chain: tuple[str, ...]) -> None:
+        info = LAYERS[name]
+        spec = config.inputs.get(name)
+        if spec is not None and spec.derive is not None:
+            model = MODELS.get((name, spec.derive))
+            if name in derivations or model is None:
+                return  # done already, or an unknown model (reported above)
+            if name in chain:
+                problems.add(
+                    "config",
+                    f"[inputs.{name}] is derived from itself ({' → '.join((*chain, name))})",
+                    field=f"inputs.{name}.derive",
+                )
+                return
+            try:
+                chosen = model.Options.model_validate(spec.derive_options)
+            except ValidationError as err:
+                problems.add(
+                    "config",
+                    f"[inputs.{name}] derive_options: {err.errors()[0]['msg']} "
+                    f"({'.'.join(str(p) for p in err.errors()[0]['loc'])})",
+                    field=f"inputs.{name}.derive_options",
+                    hint=f"options of derive = '{spec.derive}': "
+                    f"{', '.join(model.Options.model_fields) or 'none'} (docs/products.md)",
+                )
+                return
+            inputs = model.inputs(chosen, available)
+            for origin in inputs:
+                resolve(origin, f"{name} (derive = '{spec.derive}')", (*chain, name))
+            derivations[name] = Derivation(
+                layer=name, model=model, inputs=tuple(inputs), options=chosen
+            )
+        elif spec is not None:
+            needed.add(name)
+        elif info.derive_from and info.derive_from in config.inputs:
+            resolve(info.derive_from, needed_by, chain)
+            derived[name] = info.derive_from
+        else:
+            alternative = f" (or [inputs.{info.derive_from}])" if info.derive_from else ""
+            models = models_for(name)
+            choices = " or ".join(f"'{m}'" for m in models)
+            by_model = f", or derive it: derive = {choices} (docs/products.md)" if models else ""
+            problems.add(
+                "config",
+                f"{needed_by} needs the layer '{name}' ({info.description}), "
+                f"which is not configured",
+                field=f"inputs.{name}",
+                hint=f"add [inputs.{name}]{alternative} with the file's path and units{by_model}",
+            )
+
     for item_id, item in items.items():
         if item_id not in options:
             continue  # its options are invalid: already reported
-        needed.update(
-            name for name in item.optional_layers(options[item_id]) if name in config.inputs
-        )
-        for name in item.layers(options[item_id], options):
-            info = LAYERS[name]
+        for name in item.optional_layers(options[item_id]):
             if name in config.inputs:
-                needed.add(name)
-            elif info.derive_from and info.derive_from in config.inputs:
-                needed.add(info.derive_from)
-                derived[name] = info.derive_from
-            else:
-                alternative = f" (or [inputs.{info.derive_from}])" if info.derive_from else ""
-                problems.add(
-                    "config",
-                    f"{item_id} needs the layer '{name}' ({info.description}), "
-                    f"which is not configured",
-                    field=f"inputs.{name}",
-                    hint=f"add [inputs.{name}]{alternative} with the file's path and units",
-                )
+                resolve(name, item_id, ())
+        for name in item.layers(options[item_id], options):
+            resolve(name, item_id, ())
     if "landcover" not in config.inputs:
         problems.add(
             "config",
@@ -403,16 +490,25 @@ def _landcover_crosswalk(config: RunConfig) -> str:
                 field="inputs.landcover.crosswalk",
                 message="the land-cover layer needs a crosswalk to the national "
                 "ecosystem classification",
-                hint="set crosswalk = 'modis_igbp' or the path of a CSV "
-                "(source_code, ecosystem_code)",
+                hint="set crosswalk = one of the shipped crosswalks ("
+                + ", ".join(f"'{n}'" for n in shipped_crosswalk_names())
+                + ") or the path of a CSV (source_code, ecosystem_code); see docs/landcover.md",
             )
         )
     return spec.crosswalk
 
 
 def _layer_source(
-    config: RunConfig, name: str, year: int, grid: AccountingGrid, region: tuple[float, ...]
+    config: RunConfig,
+    name: str,
+    year: int,
+    grid: AccountingGrid,
+    region: tuple[float, ...],
+    collect: list[Problem] | None = None,
 ) -> LayerSource:
+    """How one layer's file of ``year`` goes onto the grid; raises :class:`InputError` with its
+    problems, or, given ``collect`` (`gep inspect`), appends the problems that still leave the
+    file readable there and returns the source all the same."""
     info: LayerInfo = LAYERS[name]
     spec = config.inputs[name]
     where = f"layer '{name}'" + (
@@ -428,49 +524,23 @@ def _layer_source(
                 hint="give path (it may contain {year}) or by_year",
             )
         )
-    raster = inspect_raster(config.resolve(path_text), where)
+    found = None
+    try:
+        found = product_preset(name, spec, where)
+    except InputError as err:
+        if collect is None:
+            raise
+        collect.extend(err.problems)
+    raster = inspect_raster(
+        config.resolve(path_text), where, crs=spec.crs or (found.crs if found else None)
+    )
     problems = ProblemCollector()
-    if spec.band is not None:
-        if spec.band > raster.count:
-            problems.add(
-                where,
-                f"band {spec.band} asked for, but {raster.path.name} has {raster.count} band(s)",
-                field="band",
-            )
-        bands = [spec.band]
-    else:
-        bands = list(range(1, raster.count + 1))
-    if len(bands) != info.bands:
-        problems.add(
-            where,
-            f"{raster.path.name} has {len(bands)} band(s); the layer needs "
-            f"{info.bands} ({info.description})",
-            field="band",
-            hint="set band = N to pick one band"
-            if info.bands == 1
-            else "give a stack of 12 monthly bands",
-        )
-    declared = spec.units or raster.units or (info.units if info.units == "dimensionless" else None)
-    scale, offset = spec.scale, spec.offset
-    if declared is None:
-        problems.add(
-            where,
-            f"the unit of {raster.path.name} is not declared; expected something "
-            f"convertible to '{info.units}'",
-            field="units",
-            hint=f"add units = '{info.units}' (or the file's unit) to [inputs.{name}]",
-        )
-        declared = info.units
-    else:
-        try:
-            factor, shift = u.conversion(declared, info.units)
-            scale, offset = scale * factor, offset * factor + shift
-        except InputError:
-            problems.add(
-                where,
-                f"unit '{declared}' cannot be converted to '{info.units}' ({info.description})",
-                field="units",
-            )
+    encoding: Encoding | None = None
+    warnings: list[Problem] = []
+    try:
+        encoding, warnings = resolve_encoding(name, info, spec, raster, year, where, found)
+    except InputError as err:
+        problems.problems.extend(err.problems)
     fraction = coverage_fraction(raster, region, grid.crs)  # type: ignore[arg-type]
     if fraction < 0.999:
         problems.add(
@@ -479,19 +549,26 @@ def _layer_source(
             field="path",
             hint="use a file that covers every unit of the region",
         )
-    problems.raise_if_any()
+    if collect is None:
+        problems.raise_if_any()
+    else:
+        collect.extend(problems.problems)
+    if encoding is None:  # only with collect (`gep inspect`): the file's values as they are
+        encoding = raw_encoding(raster, spec, info)
     resampling = choose_resampling(info.kind, raster, grid, spec.resampling)
     return LayerSource(
         name=name,
         year=year,
         path=raster.path,
         info=raster,
-        bands=bands,
+        bands=encoding.bands,
         resampling=resampling,
-        scale=scale,
-        offset=offset,
-        declared_units=declared,
+        scale=encoding.band_scale[0],
+        offset=encoding.band_offset[0],
+        declared_units=encoding.units,
         spec=spec,
+        encoding=encoding,
+        warnings=tuple(warnings),
     )
 
 
@@ -608,31 +685,58 @@ def _registers(
 
 
 def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
-    """Read every layer once: land-cover codes and pixel counts, value ranges, missing data."""
-    from gepkit.inputs import read_layer  # local import: inputs depends on this module's types
+    """Read every layer once: land-cover codes and pixel counts, value ranges, missing data;
+    and compute every derived layer once to check its range."""
+    # local import: inputs depends on this module's types
+    from gepkit.inputs import derive_layers, read_layer
 
     mask = plan.zones.region_mask
     region_cells = int(mask.sum())
     tasks: dict[str, Any] = {}
-    for (name, year), source in plan.sources.items():
-        layer = read_layer(plan, source).data
-        key = f"{name}:{year}"
-        if LAYERS[name].kind == "categorical":
-            codes = dsa.where(dsa.isnan(layer), -1, layer).astype("int64")
-            tasks[key] = dsa.unique(dsa.where(mask, codes, OUTSIDE), return_counts=True)
-        else:
-            inside = dsa.where(mask, layer, np.nan)
-            tasks[key] = (
-                dsa.nanmin(inside),
-                dsa.nanmax(inside),
-                dsa.nanmean(inside),
-                (dsa.isnan(layer) & mask).sum(),
-            )
-    (results,) = dask.compute(tasks)
-    for (name, year), source in plan.sources.items():
-        key = f"{name}:{year}"
-        where = f"layer '{name}' ({source.path.name})"
-        if LAYERS[name].kind == "categorical":
+    checked: dict[str, tuple[str, int, LayerSource | None]] = {}
+
+    def stats(layer: Any) -> tuple[Any, ...]:
+        inside = dsa.where(mask, layer, np.nan)
+        return (
+            dsa.nanmin(inside),
+            dsa.nanmax(inside),
+            dsa.nanmean(inside),
+            (dsa.isnan(layer) & mask).sum(),
+            layer.shape[0] if layer.ndim == 3 else 1,
+        )
+
+    for year in plan.years:
+        layers = {}
+        for (name, y), layer_source in plan.sources.items():
+            if y != year:
+                continue
+            layers[name] = read_layer(plan, layer_source)
+            layer = layers[name].data
+            key = f"{name}:{year}"
+            checked[key] = (name, year, layer_source)
+            if LAYERS[name].kind == "categorical":
+                codes = dsa.where(dsa.isnan(layer), -1, layer).astype("int64")
+                tasks[key] = dsa.unique(dsa.where(mask, codes, OUTSIDE), return_counts=True)
+            else:
+                tasks[key] = stats(layer)
+        if not plan.derived and not plan.derivations:
+            continue
+        with problems.section():
+            every = derive_layers(plan, year, layers)
+            for name, layer in every.items():
+                if name not in layers:
+                    checked[f"{name}:{year}"] = (name, year, None)
+                    tasks[f"{name}:{year}"] = stats(layer.data)
+    with np.errstate(all="ignore"):
+        (results,) = dask.compute(tasks)
+    for key, (name, year, source) in checked.items():
+        info = LAYERS[name]
+        where = (
+            f"layer '{name}' ({source.path.name})"
+            if source is not None
+            else f"derived layer '{name}' ({year})"
+        )
+        if info.kind == "categorical":
             codes, counts = results[key]
             keep = codes != OUTSIDE
             codes, counts = codes[keep], counts[keep]
@@ -646,29 +750,59 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
                 problems,
             )
             continue
-        low, high, mean, missing = (float(v) for v in results[key])
-        cells = region_cells * len(source.bands)
+        low, high, mean, missing, bands = (float(v) for v in results[key])
+        cells = region_cells * bands
         share = missing / cells if cells else 1.0
         plan.layer_stats[key] = {"min": low, "max": high, "mean": mean, "missing_share": share}
-        info = LAYERS[name]
+        if source is None:
+            # A derived layer: missing where its inputs are (reported for them); its range
+            # catches a wrong input unit or parameter.
+            if np.isfinite(mean):
+                errors, _ = value_problems(
+                    name, info, low, high, mean, where, declared=None, conversion=None
+                )
+                problems.extend(
+                    Problem(
+                        where=e.where,
+                        field="derive",
+                        message=e.message,
+                        hint="check the units of the layers it is derived from and the "
+                        "model's parameters",
+                    )
+                    for e in errors
+                )
+            continue
         if share > MAX_MISSING_SHARE:
             problems.add(
                 where,
                 f"{share:.0%} of the region's pixels have no data",
-                hint="check the file's extent, nodata value and CRS",
+                hint="check the file's extent, nodata value and CRS"
+                + (
+                    ", and the product's fill values and valid range"
+                    if source.encoding is not None and source.encoding.product
+                    else ""
+                ),
             )
             continue
         # Missing data inside the region is reported per item and unit (gaps.csv), where the
         # item's ecosystem scope is known: NPP is missing over open water, which no item needs.
-        if info.plausible and (low < info.plausible[0] or high > info.plausible[1]):
-            problems.add(
-                where,
-                f"values from {low:.4g} to {high:.4g} {info.units} lie outside the "
-                f"plausible range {info.plausible[0]:g}–{info.plausible[1]:g} {info.units} "
-                f"of {info.description}",
-                field="units",
-                hint=f"check the declared unit ('{source.declared_units}'), scale and nodata",
-            )
+        if not source.spec.check_values:
+            continue
+        encoding = source.encoding
+        uniform = encoding is not None and encoding.uniform
+        errors, warns = value_problems(
+            name,
+            info,
+            low,
+            high,
+            mean,
+            where,
+            declared=source.declared_units,
+            conversion=(encoding.factors[0], encoding.shift) if uniform and encoding else None,
+            scale=encoding.scale[0] if encoding is not None else 1.0,
+        )
+        problems.extend(errors)
+        plan.warnings.extend(warns)
 
 
 def _check_landcover(
@@ -681,18 +815,28 @@ def _check_landcover(
     problems: ProblemCollector,
 ) -> None:
     missing = counts.pop(-1, 0)
+    # The crosswalk's fill values (ecosystem_code = nodata) are pixels without a class too.
+    missing += sum(counts.pop(c) for c in sorted(plan.crosswalk.nodata & set(counts)))
     if name == "landcover":
         plan.landcover_counts[year] = counts
     unmapped = {c: n for c, n in counts.items() if c not in plan.crosswalk.mapping}
     if unmapped:
         listed = ", ".join(f"{c} ({n} px)" for c, n in sorted(unmapped.items()))
+        fits = schemes_fitting(counts, exclude=plan.crosswalk.name)
         problems.add(
             where,
             f"land-cover code(s) with no entry in the crosswalk "
             f"{plan.crosswalk.path.name}: {listed}",
             field="crosswalk",
-            hint="add these codes to a copy of the crosswalk and point "
-            "[inputs.landcover] crosswalk at it, or set the file's nodata value",
+            hint=(
+                f"the codes present fit the shipped crosswalk(s) {', '.join(fits)}: check "
+                "which product the file is; otherwise "
+                if fits
+                else ""
+            )
+            + "add these codes to a copy of the crosswalk and point "
+            "[inputs.landcover] crosswalk at it, or set the file's nodata value "
+            "(docs/landcover.md)",
         )
     share = missing / region_cells if region_cells else 1.0
     if share > MAX_MISSING_SHARE:

@@ -79,6 +79,8 @@ def _normalise(units: str) -> str:
     for old, new in (("·", "*"), ("³", "^3"), ("²", "^2")):
         text = text.replace(old, new)
     text = re.sub(r"\bhm\^2\b", "hectare", text)
+    # CF / UDUNITS exponents in netCDF metadata: "kg m-2 s-1" is kg·m⁻²·s⁻¹.
+    text = re.sub(r"(?<=[A-Za-z])(-\d+)\b", r"^\1", text)
     return text or "dimensionless"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -400,6 +400,46 @@ class EcosystemTable:
         ]
 
 
+#: Column names a crosswalk CSV may give the product's codes and names in, first match wins:
+#: gepkit's own, then those of InVEST biophysical tables (``lucode``, ``LULC_desc`` …; case is
+#: ignored, as InVEST does).
+CROSSWALK_CODE_COLUMNS = ("source_code", "lucode")
+CROSSWALK_NAME_COLUMNS = ("source_name", "name", "lulc_name", "lulc_desc", "description")
+CROSSWALK_NOTE_COLUMNS = ("note", "notes")
+#: The ``ecosystem_code`` a crosswalk gives a product's fill value: pixels with that code count as
+#: having no land-cover data (like the file's nodata value), not as unmapped codes.
+CROSSWALK_NODATA = "nodata"
+
+
+def _integer_code(value: Any) -> int | None:
+    """A class code from a CSV cell: ``101``, ``"0101"`` and ``101.0`` are all 101; None if empty.
+
+    Raises :class:`ValueError` for anything that is not a whole number (e.g. ``"05H1"``)."""
+    text = _clean(value)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        number = float(text)  # ValueError for text
+        if not number.is_integer():
+            raise ValueError(text) from None
+        return int(number)
+
+
+@dataclass(frozen=True)
+class CrosswalkRow:
+    """One code of a land-cover product and the ecosystem class it is counted as."""
+
+    source_code: int
+    source_name: str
+    ecosystem_code: int | None
+    """None: the code is the product's fill value (no data)."""
+    confidence: str = ""
+    source: str = ""
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class Crosswalk:
     """Maps the codes of a land-cover product to the national ecosystem classification."""
@@ -409,50 +449,174 @@ class Crosswalk:
     sha256: str
     mapping: Mapping[int, int]
     source_names: Mapping[int, str]
+    nodata: frozenset[int] = frozenset()
+    """Codes the product uses for "no data" (rows with ``ecosystem_code = nodata``)."""
+    rows: Mapping[int, CrosswalkRow] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+    """Mappings that load but may not do what the user wants (level-1 targets)."""
+
+    @property
+    def codes(self) -> frozenset[int]:
+        """Every code the crosswalk knows: mapped ones and fill values."""
+        return frozenset(self.mapping) | self.nodata
+
+    def flagged_rows(self, codes: Iterable[int]) -> list[CrosswalkRow]:
+        """The rows tagged [S], [K] or [D] among ``codes`` (for the manifest)."""
+        return [
+            self.rows[c]
+            for c in sorted(set(codes) & set(self.mapping))
+            if c in self.rows and self.rows[c].confidence in FLAGGED_TAGS
+        ]
 
     @classmethod
     def load(
         cls, name_or_path: str, classes: EcosystemClasses, base: Path | None = None
     ) -> Crosswalk:
+        """A shipped crosswalk by name (``clcd``, ``esa_worldcover`` …, see
+        :func:`gepkit.catalogue.landcover.shipped_crosswalks`) or a CSV file.
+
+        The CSV has a column of product codes (``source_code``, or InVEST's ``lucode``) and
+        ``ecosystem_code``; optional ``source_name`` (or ``name``, ``lulc_name``, ``LULC_desc``,
+        ``description``), ``confidence``, ``source`` and ``note``.  ``ecosystem_code = nodata``
+        marks a fill value.  Every problem is reported at once."""
         shipped = shipped_table(f"crosswalks/{name_or_path}.csv")
         path = (
             shipped if shipped.is_file() else (base / name_or_path if base else Path(name_or_path))
         )
         where = str(path)
         frame = read_csv(path)
-        problems = require_columns(frame, ["source_code", "ecosystem_code"], where)
+        by_lower = {str(c).lower(): str(c) for c in frame.columns}
+
+        def column(candidates: tuple[str, ...]) -> str | None:
+            return next((by_lower[c] for c in candidates if c in by_lower), None)
+
+        code_col = column(CROSSWALK_CODE_COLUMNS)
+        eco_col = column(("ecosystem_code",))
+        problems: list[Problem] = []
+        if code_col is None:
+            problems.append(
+                Problem(
+                    where=where,
+                    field="source_code",
+                    message="required column 'source_code' (or InVEST's 'lucode') is missing "
+                    f"(columns found: {', '.join(map(str, frame.columns))})",
+                    hint="name the column of the land-cover product's codes 'source_code' or "
+                    "'lucode'",
+                )
+            )
+        if eco_col is None:
+            problems += require_columns(frame, ["ecosystem_code"], where)
         if problems:
             raise TableError(problems)
+        assert code_col is not None
+        assert eco_col is not None
+        name_col = column(CROSSWALK_NAME_COLUMNS)
+        note_col = column(CROSSWALK_NOTE_COLUMNS)
+        conf_col = column(("confidence",))
+        source_col = column(("source",))
         mapping: dict[int, int] = {}
-        names: dict[int, str] = {}
-        for _, row in frame.iterrows():
+        nodata: set[int] = set()
+        rows: dict[int, CrosswalkRow] = {}
+        coarse: list[str] = []
+        for i, row in frame.iterrows():
+            line = int(str(i)) + 2  # header is line 1
+            raw_src, raw_eco = _clean(row[code_col]), _clean(row[eco_col])
             try:
-                src, eco = int(row["source_code"]), int(row["ecosystem_code"])
-            except (TypeError, ValueError):
-                problems.append(
-                    Problem(where=where, message=f"row {dict(row)} has a non-integer code")
-                )
-                continue
-            if eco not in classes:
+                src = _integer_code(raw_src)
+            except ValueError:
                 problems.append(
                     Problem(
                         where=where,
-                        field="ecosystem_code",
-                        message=f"source code {src} maps to {eco}, which is not in the ecosystem classification",
+                        field=code_col,
+                        message=f"line {line}: source code '{raw_src}' is not an integer",
+                        hint="rasters hold integer codes: recode classes with letters (e.g. "
+                        "三调 05H1, 08H1, 08H2) before rasterising, and list the integers here",
                     )
                 )
-            if src in mapping:
+                continue
+            if src is None:
+                problems.append(
+                    Problem(where=where, field=code_col, message=f"line {line}: empty source code")
+                )
+                continue
+            eco: int | None = None
+            if raw_eco.lower() != CROSSWALK_NODATA:
+                try:
+                    eco = _integer_code(raw_eco)
+                except ValueError:
+                    eco = None
+                if eco is None:
+                    problems.append(
+                        Problem(
+                            where=where,
+                            field="ecosystem_code",
+                            message=f"line {line}: source code {src} has "
+                            + (f"ecosystem code '{raw_eco}'" if raw_eco else "no ecosystem code"),
+                            hint=f"give a code of {classes.path.name}, or '{CROSSWALK_NODATA}' "
+                            "for the product's fill value",
+                        )
+                    )
+                    continue
+                if eco not in classes:
+                    problems.append(
+                        Problem(
+                            where=where,
+                            field="ecosystem_code",
+                            message=f"source code {src} maps to {eco}, which is not in the "
+                            "ecosystem classification",
+                        )
+                    )
+                elif classes.classes[eco].level == 1:
+                    coarse.append(f"{src} → {eco} ({classes.name(eco)})")
+            tag = _clean(row[conf_col]) if conf_col else ""
+            if tag and tag not in CONFIDENCE_TAGS:
+                problems.append(
+                    Problem(
+                        where=where,
+                        field="confidence",
+                        message=f"line {line}: source code {src} has confidence '{tag}'",
+                        hint=f"use one of {', '.join(CONFIDENCE_TAGS)}",
+                    )
+                )
+            if src in rows:
                 problems.append(
                     Problem(where=where, field="source_code", message=f"{src} appears twice")
                 )
-            mapping[src] = eco
-            names[src] = _clean(row.get("source_name"))
+            rows[src] = CrosswalkRow(
+                source_code=src,
+                source_name=_clean(row[name_col]) if name_col else "",
+                ecosystem_code=eco,
+                confidence=tag,
+                source=_clean(row[source_col]) if source_col else "",
+                note=_clean(row[note_col]) if note_col else "",
+            )
+            if eco is None:
+                nodata.add(src)
+            else:
+                mapping[src] = eco
         if problems:
             raise TableError(problems)
+        warnings: tuple[Problem, ...] = ()
+        if coarse:
+            warnings = (
+                Problem(
+                    where=where,
+                    field="ecosystem_code",
+                    message=f"level-1 target(s) {', '.join(coarse)}: items whose scope or "
+                    "tables name level-2 classes (e.g. air purification: 11, 12, 13, 21, 22) "
+                    "leave these pixels out, and every table an item uses needs a row for the "
+                    "level-1 code itself",
+                    hint="map to a level-2 class where one is a defensible default "
+                    "(docs/landcover.md)",
+                ),
+            )
         return cls(
             name=name_or_path,
             path=path,
             sha256=sha256_file(path),
             mapping=mapping,
-            source_names=names,
+            source_names={c: r.source_name for c, r in rows.items()},
+            nodata=frozenset(nodata),
+            rows=rows,
+            warnings=warnings,
         )

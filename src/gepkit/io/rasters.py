@@ -18,9 +18,11 @@ import dask.array as da
 import numpy as np
 import pyproj
 import rasterio
+import rasterio.windows
 from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioIOError
+from rasterio.io import MemoryFile
 from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
@@ -52,6 +54,16 @@ class RasterInfo:
     transform: Affine
     units: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    scales: tuple[float, ...] = ()
+    """The bands' own scale factors (netCDF ``scale_factor``, GeoTIFF scale metadata)."""
+    offsets: tuple[float, ...] = ()
+    crs_assumed: bool = False
+    """The file has no CRS; ``crs_wkt`` is the one the caller supplied."""
+
+    @property
+    def packed(self) -> bool:
+        """True when the file declares a scale or offset other than 1 and 0."""
+        return any(s != 1.0 for s in self.scales) or any(o != 0.0 for o in self.offsets)
 
     @property
     def crs(self) -> pyproj.CRS:
@@ -66,8 +78,12 @@ class RasterInfo:
         return math.sqrt(((right - left) / self.width) * ((top - bottom) / self.height))
 
 
-def inspect_raster(path: Path, where: str) -> RasterInfo:
-    """Open a raster's header; raise :class:`InputError` naming the file when that fails."""
+def inspect_raster(path: Path, where: str, *, crs: str | None = None) -> RasterInfo:
+    """Open a raster's header; raise :class:`InputError` naming the file when that fails.
+
+    ``crs`` is assumed for a file that carries no CRS (a netCDF without grid mapping); a file's
+    own CRS always wins.
+    """
     if not path.is_file():
         raise InputError(
             Problem(
@@ -78,18 +94,28 @@ def inspect_raster(path: Path, where: str) -> RasterInfo:
         )
     try:
         with rasterio.open(path) as src:
-            if src.crs is None:
+            if src.crs is None and crs is None:
                 raise InputError(
                     Problem(
                         where=where,
                         message=f"{path.name} has no coordinate reference system",
-                        hint="assign the CRS (e.g. gdal_edit.py -a_srs EPSG:4326 FILE)",
+                        hint="assign the CRS (e.g. gdal_edit.py -a_srs EPSG:4326 FILE), or "
+                        "set crs = 'EPSG:4326' in the layer's [inputs] section",
                     )
                 )
+            if src.crs is None:
+                try:
+                    crs_wkt = pyproj.CRS.from_user_input(crs).to_wkt()
+                except pyproj.exceptions.CRSError as err:
+                    raise InputError(
+                        Problem(where=where, field="crs", message=f"unknown CRS {crs!r}: {err}")
+                    ) from err
+            else:
+                crs_wkt = src.crs.to_wkt()
             units = src.units[0] if src.units and src.units[0] else None
             return RasterInfo(
                 path=path,
-                crs_wkt=src.crs.to_wkt(),
+                crs_wkt=crs_wkt,
                 bounds=tuple(src.bounds),
                 width=src.width,
                 height=src.height,
@@ -99,6 +125,9 @@ def inspect_raster(path: Path, where: str) -> RasterInfo:
                 transform=src.transform,
                 units=units,
                 tags=dict(src.tags()),
+                scales=tuple(float(v) for v in src.scales),
+                offsets=tuple(float(v) for v in src.offsets),
+                crs_assumed=src.crs is None,
             )
     except RasterioIOError as err:
         raise InputError(
@@ -138,7 +167,12 @@ def choose_resampling(kind: str, info: RasterInfo, grid: AccountingGrid, request
 
 
 class AlignedSource:
-    """A raster file seen through the accounting grid; sliceable, picklable, read on demand."""
+    """A raster file seen through the accounting grid; sliceable, picklable, read on demand.
+
+    Raw values equal to ``nodata`` (default: the file's), equal to one of ``fill_values`` or
+    outside ``valid_range`` are missing.  Fill values and valid ranges are applied to the raw
+    values *before* resampling, so that a fill code is never averaged into real values.
+    """
 
     def __init__(
         self,
@@ -148,16 +182,27 @@ class AlignedSource:
         bands: list[int],
         resampling: str,
         nodata: float | None,
+        fill_values: tuple[float, ...] = (),
+        valid_range: tuple[float | None, float | None] | None = None,
+        src_crs: str | None = None,
     ):
         self.path = str(path)
         self.grid = grid
         self.bands = bands
         self.resampling = resampling
         self.nodata = nodata
+        self.fill_values = tuple(float(v) for v in fill_values)
+        self.valid_range = valid_range
+        self.src_crs = src_crs
         self.dtype = np.dtype("float32")
         self.shape: tuple[int, ...] = (len(bands), *grid.shape) if len(bands) > 1 else grid.shape
         self.ndim = len(self.shape)
-        self.warp_scale = _warp_scale(path, grid)
+        self.warp_scale = _warp_scale(path, grid, src_crs)
+
+    @property
+    def masked(self) -> bool:
+        """True when values beyond the single nodata value are masked (fills, valid range)."""
+        return bool(self.fill_values) or self.valid_range is not None
 
     def token(self) -> str:
         stat = Path(self.path).stat()
@@ -172,6 +217,9 @@ class AlignedSource:
                 self.bands,
                 self.resampling,
                 self.nodata,
+                self.fill_values,
+                self.valid_range,
+                self.src_crs,
             )
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -181,33 +229,51 @@ class AlignedSource:
         r0, r1, _ = rows.indices(self.grid.height)
         c0, c1, _ = cols.indices(self.grid.width)
         window = Window(c0, r0, c1 - c0, r1 - r0)
-        data = self._read(window)
         if self.ndim == 3:
-            return data[key[0]]
-        return data[0]
+            return self._read(window, self.bands[key[0]])
+        return self._read(window, self.bands)[0]
 
-    def _read(self, window: Window) -> np.ndarray:
+    def _crs_of(self, src: Any) -> Any:
+        return src.crs if src.crs is not None else self.src_crs
+
+    def _invalid(self, data: np.ndarray, nodata: float | None) -> np.ndarray:
+        mask = _nodata_mask(data, nodata)
+        for value in self.fill_values:
+            mask |= data == value
+        if self.valid_range is not None:
+            low, high = self.valid_range
+            if low is not None:
+                mask |= data < low
+            if high is not None:
+                mask |= data > high
+        return mask
+
+    def _read(self, window: Window, bands: list[int]) -> np.ndarray:
         with rasterio.open(self.path) as src:
             nodata = self.nodata if self.nodata is not None else src.nodata
-            if _on_grid(src, self.grid):
+            if _on_grid(src, self.grid, self._crs_of(src)):
                 col_off = round((self.grid.transform.c - src.transform.c) / src.transform.a)
                 row_off = round((self.grid.transform.f - src.transform.f) / src.transform.e)
                 src_window = Window(
                     window.col_off + col_off, window.row_off + row_off, window.width, window.height
                 )
                 data = src.read(
-                    self.bands,
+                    bands,
                     window=src_window,
                     boundless=True,
                     fill_value=nodata if nodata is not None else 0,
                     out_dtype="float64",
                 )
-                mask = _nodata_mask(data, nodata)
+                mask = self._invalid(data, nodata)
                 if not _window_inside(src, src_window):
                     mask |= _outside_mask(src, src_window)
+            elif self.masked:
+                data = self._warp_masked(src, window, bands, nodata)
+                mask = np.isnan(data)
             else:
                 with WarpedVRT(
                     src,
+                    src_crs=self._crs_of(src),
                     crs=self.grid.crs.to_wkt(),
                     transform=self.grid.transform,
                     width=self.grid.width,
@@ -221,11 +287,74 @@ class AlignedSource:
                     XSCALE=self.warp_scale[0],
                     YSCALE=self.warp_scale[1],
                 ) as vrt:
-                    data = vrt.read(self.bands, window=window, out_dtype="float64")
+                    data = vrt.read(bands, window=window, out_dtype="float64")
                 mask = np.isnan(data)
         out = data.astype("float32")
         out[mask] = np.nan
         return out
+
+    def _warp_masked(
+        self, src: Any, window: Window, bands: list[int], nodata: float | None
+    ) -> np.ndarray:
+        """Warp one block after masking the raw values: read the source pixels the block needs
+        (with a margin for the resampling kernel), set fills and out-of-range values to NaN and
+        warp them with the same GDAL options as the plain path."""
+        height, width = int(window.height), int(window.width)
+        out = np.full((len(bands), height, width), np.nan, dtype="float32")
+        src_crs = self._crs_of(src)
+        left, bottom, right, top = rasterio.windows.bounds(window, self.grid.transform)
+        src_bounds = _transform_bounds(
+            self.grid.crs, pyproj.CRS.from_user_input(src_crs), (left, bottom, right, top)
+        )
+        approx = rasterio.windows.from_bounds(*src_bounds, transform=src.transform)
+        # Kernel radius in source pixels grows as the source gets finer than the grid.
+        margin = math.ceil(3.0 / min(1.0, *self.warp_scale)) + 2
+        col0 = max(0, math.floor(approx.col_off) - margin)
+        row0 = max(0, math.floor(approx.row_off) - margin)
+        col1 = min(src.width, math.ceil(approx.col_off + approx.width) + margin)
+        row1 = min(src.height, math.ceil(approx.row_off + approx.height) + margin)
+        if col1 <= col0 or row1 <= row0:
+            return out.astype("float64")
+        src_window = Window(col0, row0, col1 - col0, row1 - row0)
+        raw = src.read(bands, window=src_window, out_dtype="float64")
+        raw[self._invalid(raw, nodata)] = np.nan
+        # The masked pixels go through a warped VRT of the *whole* grid, as on the plain path:
+        # GDAL then warps in its own blocks of the grid, so results do not depend on the dask
+        # block being read (the approximate transformer is evaluated per GDAL block).
+        with MemoryFile() as memory:
+            with memory.open(
+                driver="GTiff",
+                width=src_window.width,
+                height=src_window.height,
+                count=len(bands),
+                dtype="float32",
+                crs=src_crs,
+                transform=src.window_transform(src_window),
+                nodata=np.nan,
+            ) as masked:
+                masked.write(raw.astype("float32"))
+            with (
+                memory.open() as masked,
+                WarpedVRT(
+                    masked,
+                    crs=self.grid.crs.to_wkt(),
+                    transform=self.grid.transform,
+                    width=self.grid.width,
+                    height=self.grid.height,
+                    resampling=RESAMPLING[self.resampling],
+                    src_nodata=np.nan,
+                    nodata=np.nan,
+                    dtype="float32",
+                    XSCALE=self.warp_scale[0],
+                    YSCALE=self.warp_scale[1],
+                ) as vrt,
+            ):
+                out = vrt.read(list(range(1, len(bands) + 1)), window=window, out_dtype="float32")
+        return out.astype("float64")
+
+
+#: Bytes of one dask block of a stack (bands × rows × columns of float32), roughly.
+STACK_BLOCK_BYTES = 256 * 2**20
 
 
 def read_aligned(
@@ -236,12 +365,33 @@ def read_aligned(
     resampling: str,
     nodata: float | None,
     chunk: int,
+    fill_values: tuple[float, ...] = (),
+    valid_range: tuple[float | None, float | None] | None = None,
+    src_crs: str | None = None,
 ) -> da.Array:
-    """A lazy float32 dask array of the file on ``grid`` (NaN where there is no data)."""
-    source = AlignedSource(path, grid, bands=bands, resampling=resampling, nodata=nodata)
+    """A lazy float32 dask array of the file on ``grid`` (NaN where there is no data).
+
+    Stacks of many bands (a year of days) are split into groups of bands so that one block
+    stays near :data:`STACK_BLOCK_BYTES`.
+    """
+    source = AlignedSource(
+        path,
+        grid,
+        bands=bands,
+        resampling=resampling,
+        nodata=nodata,
+        fill_values=fill_values,
+        valid_range=valid_range,
+        src_crs=src_crs,
+    )
     chunks: tuple[Any, ...] = grid.chunks(chunk)
     if source.ndim == 3:
-        chunks = ((len(bands),), *chunks)
+        per_band = 4 * max(chunks[0]) * max(chunks[1])
+        group = max(1, min(len(bands), STACK_BLOCK_BYTES // per_band))
+        sizes = [group] * (len(bands) // group) + (
+            [len(bands) % group] if len(bands) % group else []
+        )
+        chunks = (tuple(sizes), *chunks)
     return da.from_array(
         source,
         chunks=chunks,
@@ -253,10 +403,16 @@ def read_aligned(
     )
 
 
-def _warp_scale(path: Path, grid: AccountingGrid) -> tuple[float, float]:
+def _warp_scale(
+    path: Path, grid: AccountingGrid, src_crs: str | None = None
+) -> tuple[float, float]:
     """Grid cells per source pixel along x and y (GDAL's XSCALE/YSCALE warp options)."""
     with rasterio.open(path) as src:
-        crs = pyproj.CRS.from_wkt(src.crs.to_wkt())
+        crs = (
+            pyproj.CRS.from_wkt(src.crs.to_wkt())
+            if src.crs is not None
+            else pyproj.CRS.from_user_input(src_crs)
+        )
         left, bottom, right, top = _transform_bounds(crs, grid.crs, tuple(src.bounds))
         return (
             (right - left) / src.width / grid.resolution,
@@ -264,11 +420,12 @@ def _warp_scale(path: Path, grid: AccountingGrid) -> tuple[float, float]:
         )
 
 
-def _on_grid(src: Any, grid: AccountingGrid) -> bool:
+def _on_grid(src: Any, grid: AccountingGrid, crs: Any = None) -> bool:
     """True when the file's pixels are exactly the grid's (same CRS, size and pixel edges)."""
-    if src.crs is None or not pyproj.CRS.from_wkt(src.crs.to_wkt()).equals(
-        grid.crs, ignore_axis_order=True
-    ):
+    crs = src.crs if crs is None else crs
+    if crs is None or not pyproj.CRS.from_user_input(
+        crs.to_wkt() if hasattr(crs, "to_wkt") else crs
+    ).equals(grid.crs, ignore_axis_order=True):
         return False
     t, g = src.transform, grid.transform
     if not (math.isclose(t.a, g.a) and math.isclose(t.e, g.e) and t.b == 0 and t.d == 0):
