@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -15,9 +17,12 @@ from rich.panel import Panel
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from gepkit import __version__
+from gepkit import __version__, boundaries
+from gepkit.catalogue.profiles import DEFAULT_PROFILE
 from gepkit.config import RunConfig, load_config
 from gepkit.errors import GepError, InputError, OutputError
+from gepkit.init import write_starter, write_workbook
+from gepkit.inspect import InspectReport, LayerReport, config_error_report, inspect_config
 from gepkit.io.template import csv_folder_for, write_template
 from gepkit.manifest import DEMO_NOTICE
 from gepkit.pipeline import RunResult, run
@@ -283,6 +288,319 @@ def template(
         highlight=False,
         soft_wrap=True,
     )
+
+
+@app.command()
+def init(
+    region: Annotated[
+        str,
+        typer.Option(
+            "--region",
+            "-r",
+            help="6-digit GB/T 2260 code (or the name) of a province, city or county of China.",
+        ),
+    ],
+    level: Annotated[
+        str,
+        typer.Option("--level", "-l", help="Finest level of the units: county or city."),
+    ] = "county",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The folder to write; default: gep-<code>."),
+    ] = None,
+    year: Annotated[
+        list[int] | None,
+        typer.Option("--year", "-y", help="Accounting year (repeatable); default: last year."),
+    ] = None,
+    profile: Annotated[
+        str, typer.Option("--profile", help="Standard profile of the account.")
+    ] = DEFAULT_PROFILE,
+    template_: Annotated[
+        bool,
+        typer.Option(
+            "--template/--no-template",
+            help="Also write the statistics workbook to fill in (as `gep template` does).",
+        ),
+    ] = True,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing files in the folder.")
+    ] = False,
+) -> None:
+    """Start an account: units of a region of China (Tianditu boundaries shipped with gepkit),
+    a commented gep.toml and the statistics workbook, in a new folder."""
+    years = year or [date.today().year - 1]
+    try:
+        code = boundaries.find(region)
+        folder = out if out is not None else Path(f"gep-{code}")
+        starter = write_starter(
+            code, level, folder, years=years, profile=profile, overwrite=overwrite
+        )
+        if template_:
+            write_workbook(starter, overwrite=overwrite)
+    except GepError as err:
+        _fail(err)
+        raise
+    counts = starter.counts()
+    described = ", ".join(f"{counts[lvl]} {lvl}" for lvl in boundaries.LEVELS if lvl in counts)
+    console.print(
+        f"[green]Started[/] {escape(starter.name)} ({starter.code}): {len(starter.units)} units "
+        f"({described}); years {', '.join(map(str, sorted(set(years))))}; profile {profile}",
+        highlight=False,
+    )
+    csvs = [p for p in starter.files if p.suffix == ".csv"]
+    for path in starter.files:
+        if path.suffix != ".csv":
+            console.print(f"  {escape(str(path))}", highlight=False, soft_wrap=True)
+    if csvs:
+        console.print(
+            f"  {escape(str(csvs[0].parent))}/ ({len(csvs)} CSV files: the workbook's sheets)",
+            highlight=False,
+            soft_wrap=True,
+        )
+    config = escape(str(starter.config))
+    console.print(
+        "Next: fill in the \\[inputs.*] blocks of the config and the statistics workbook, then\n"
+        f"  gep inspect {config}\n  gep validate {config}\n  gep run {config} --out results\n"
+        "(docs/getting-started.md)",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command(name="inspect")
+def inspect_command(
+    config: Annotated[Path, typer.Argument(help="The run configuration (gep.toml).")],
+    year: YearsOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the report as JSON (for machines).")
+    ] = False,
+) -> None:
+    """Show every input of CONFIG against the region: CRS, resolution, coverage, missing data,
+    value ranges, units, resampling, land-cover classes, statistics and registers, with
+    warnings to act on. Exit code 2 when `gep validate` would refuse the inputs, else 0."""
+    try:
+        cfg = load_config(config).for_years(year)
+    except GepError as err:
+        if not as_json:
+            _fail(err)
+        problems = err.problems if isinstance(err, InputError) else []
+        print(json.dumps(config_error_report(config, problems), ensure_ascii=False, indent=2))
+        raise typer.Exit(EXIT_INPUT) from err
+    if as_json:
+        report = inspect_config(cfg)
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        with console.status("reading the inputs …"):
+            report = inspect_config(cfg)
+        _show_inspect(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _show_inspect(report: InspectReport) -> None:
+    region, units, grid = report.region, report.units, report.grid
+    console.print(
+        f"[bold]{escape(str(region['name']))}[/] ({region['code']}) — {escape(report.config)}",
+        highlight=False,
+    )
+    if "units" in units:
+        levels = ", ".join(f"{n} {lvl}" for lvl, n in units["by_level"].items())
+        console.print(
+            f"  units  {escape(Path(units['path']).name)} ({escape(str(units.get('crs')))}): "
+            f"{units['units']} units ({levels}), {units['leaves']} leaves, "
+            f"{units['area_km2']:,.0f} km²",
+            highlight=False,
+        )
+        reference = units.get("reference")
+        if reference:
+            console.print(
+                f"         {reference['matched']} codes in the shipped Tianditu boundaries; "
+                f"mean IoU with them {reference['iou']:.3f}",
+                highlight=False,
+            )
+        console.print(
+            f"  grid   {escape(str(grid['crs']))}, {grid['width']}×{grid['height']} cells of "
+            f"{_metres(grid['resolution_m'])}, {units['cells']:,} in the region",
+            highlight=False,
+        )
+    if report.items:
+        console.print(f"  items  {', '.join(report.items)}", highlight=False)
+    if report.layers:
+        files = Table(title="Input layers: files", title_justify="left")
+        for column in ("layer", "years", "file", "CRS", "resolution", "size", "type", "nodata"):
+            files.add_column(column, overflow="fold")
+        values = Table(title="Input layers: inside the region", title_justify="left")
+        for column in (
+            "layer",
+            "years",
+            "extent",
+            "no data",
+            "min",
+            "mean",
+            "max",
+            "unit: file → model",
+            "resampling",
+        ):
+            values.add_column(column, overflow="fold")
+        for layer in report.layers:
+            years = _years(layer.years)
+            if layer.derived:
+                files.add_row(layer.name, years, layer.derived, "", "", "", "", "")
+                continue
+            files.add_row(
+                layer.name,
+                years,
+                escape(Path(layer.path).name) if layer.path else "–",
+                escape(layer.crs_name or "–"),
+                _resolution(layer),
+                f"{layer.width}×{layer.height}×{layer.bands}" if layer.width else "–",
+                (layer.dtype or "–") + (f", {layer.product}" if layer.product else ""),
+                "–" if layer.nodata is None else f"{layer.nodata:g}",
+            )
+            declared = layer.declared_units or layer.file_units or "?"
+            values.add_row(
+                layer.name,
+                years,
+                _share(layer.coverage),
+                _share(layer.missing_share),
+                _value(layer.minimum),
+                _value(layer.mean),
+                _value(layer.maximum),
+                escape(f"{declared} → {layer.model_units}")
+                if layer.kind == "continuous"
+                else "class codes",
+                layer.resampling or "–",
+            )
+        console.print(files)
+        console.print(values)
+        for layer in report.layers:
+            if layer.classes:
+                _show_classes(layer)
+    _show_statistics(report)
+    _show_findings(report)
+
+
+def _metres(value: float) -> str:
+    return f"{value / 1000:g} km" if value >= 1000 else f"{value:g} m"
+
+
+def _years(years: list[int]) -> str:
+    if len(years) > 2 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(str(y) for y in years)
+
+
+def _resolution(layer: LayerReport) -> str:
+    if layer.resolution is None:
+        return "–"
+    if layer.geographic:
+        approx = f" (≈{layer.pixel_m / 1000:.3g} km)" if layer.pixel_m else ""
+        return f"{layer.resolution:.4g}°{approx}"
+    return f"{layer.resolution:.4g} m"
+
+
+def _share(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if 0 < value < 0.001:
+        return "<0.1 %"
+    return f"{value:.1%}".replace("%", " %")
+
+
+def _value(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:.4g}"
+
+
+def _show_classes(layer: LayerReport) -> None:
+    table = Table(
+        title=f"Land cover {layer.name} ({_years(layer.years)}) inside the region",
+        title_justify="left",
+    )
+    for column in ("code", "class", "ecosystem", "pixels", "share"):
+        table.add_column(column, justify="right" if column in ("pixels", "share") else "left")
+    for row in layer.classes:
+        eco = row["ecosystem_code"]
+        table.add_row(
+            str(row["code"]),
+            escape(str(row["name"])),
+            "[red]no crosswalk entry[/]" if eco is None else escape(f"{eco} {row['ecosystem']}"),
+            f"{row['pixels']:,}",
+            _share(row["share"]),
+        )
+    console.print(table)
+
+
+def _show_statistics(report: InspectReport) -> None:
+    table = Table(title="Statistics, registers and tables", title_justify="left")
+    for column in ("input", "file", "content"):
+        table.add_column(column, overflow="fold")
+    workbook = report.workbook
+    if workbook is not None:
+        name = escape(Path(workbook["path"]).name)
+        if not workbook.get("read"):
+            table.add_row("workbook", name, "[red]not readable (see below)[/]")
+        for sheet in workbook["sheets"]:
+            years = _years(sheet["years"]) or "every year"
+            table.add_row(
+                f"workbook: {sheet['sheet']}",
+                name,
+                f"{sheet['rows']} rows, {sheet['units']} units, {years}: "
+                + (", ".join(sheet["fields"]) or "no figures"),
+            )
+    for row in report.statistics:
+        content = f"{row['rows']} rows, {row['unit_codes']} units" if row.get("read") else "–"
+        table.add_row(f"statistics.{row['name']}", escape(Path(row["path"]).name), content)
+    for row in report.registers:
+        if not row.get("read"):
+            content = "[red]not readable (see below)[/]"
+        elif row["name"] == "lakes":
+            content = f"{row['features']} lake(s), {row['area_km2']:,.1f} km²"
+        else:
+            content = (
+                f"{row['features']} reservoirs ({row['located']} with coordinates), "
+                f"{row['total_capacity_m3'] / 1e8:,.2f} 亿 m³"
+            )
+        table.add_row(f"registers.{row['name']}", escape(Path(row["path"]).name), content)
+    for row in report.tables:
+        table.add_row(
+            f"tables.{row['name']}",
+            escape(Path(row["path"]).name),
+            "" if row["exists"] else "[red]file not found[/]",
+        )
+    if table.row_count:
+        console.print(table)
+
+
+def _show_findings(report: InspectReport) -> None:
+    styles = {"error": "bold red", "warning": "yellow", "note": "cyan"}
+    findings = report.all_findings()
+    for severity in ("error", "warning", "note"):
+        chosen = [f for f in findings if f.severity == severity]
+        if not chosen:
+            continue
+        console.print(f"[{styles[severity]}]{severity}s ({len(chosen)})[/]")
+        for i, finding in enumerate(chosen, start=1):
+            console.print(
+                f"  {i}. {escape(finding.subject)}: {escape(finding.message)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            if finding.hint:
+                console.print(f"     fix: {escape(finding.hint)}", highlight=False, soft_wrap=True)
+    errors_, warnings_ = report.count("error"), report.count("warning")
+    if errors_:
+        console.print(
+            f"[bold red]{errors_} error(s)[/], {warnings_} warning(s): `gep validate` will refuse "
+            "these inputs until the errors are fixed.",
+            highlight=False,
+        )
+    else:
+        console.print(
+            f"[green]No errors[/], {warnings_} warning(s). `gep validate` checks the rest "
+            "(tables, prices, every item's needs).",
+            highlight=False,
+        )
 
 
 @app.command()
