@@ -21,13 +21,14 @@ from gepkit.caps import apply_cap
 from gepkit.errors import GepError, InputError, Problem
 from gepkit.inputs import year_context
 from gepkit.items import ItemResult
+from gepkit.items.base import Bound
 from gepkit.plan import RunPlan, build_item
 from gepkit.valuation.basis import CURRENT
 from gepkit.valuation.prices import PricedComponent, price_components
 from gepkit.zones import (
-    NO_UNIT,
     NOT_ATTRIBUTED,
     UnitHierarchy,
+    Zones,
     gap_mask,
     masked_totals,
     parent_sums,
@@ -137,23 +138,32 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
     )
     bounds = xr.Dataset(
         {
-            f"{item_id}{BOUND_SEP}{bound.id}": bound.upper.astype("float64")
+            f"{item_id}{BOUND_SEP}{bound.id}": _bound_upper(plan, r, bound).astype("float64")
             for item_id, r in results.items()
             for bound in r.bounds
         }
     )
 
+    # Parts of register features already assigned to units cell by cell: summed by pixel centre
+    # under every zone weighting (Part.placed).
+    placed = {
+        f"{item_id}{PART_SEP}{part.id}"
+        for item_id, r in results.items()
+        for part in r.parts
+        if part.placed and part.quantity is not None
+    }
     zones = plan.zones
     region = plan.grid.wrap(zones.region_mask, name="region", units="dimensionless")
     gaps = gap_mask(zones)
+    codes = plan.present_codes[year]
     lazy: dict[str, Any] = {
         "maps": {k: v.where(region).astype("float32").data for k, v in parts.items()},
-        "sums": zonal_sums(parts, zones, ctx.ecosystem, plan.present_codes[year]),
-        "raster": masked_totals(parts, zones),
-        "parents": parent_sums(parts, zones) if parts.data_vars else {},
+        "sums": zonal_sums(parts, zones, ctx.ecosystem, codes, centre=placed),
+        "raster": masked_totals(parts, zones, centre=placed),
+        "parents": parent_sums(parts, zones, centre=placed) if parts.data_vars else {},
     }
     if bounds.data_vars:
-        lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, plan.present_codes[year])
+        lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, codes)
     if gaps is not None and gaps.any() and parts.data_vars:
         gap = plan.grid.wrap(gaps, name="gap", units="dimensionless")
         lazy["gap"] = parts.where(gap).sum(skipna=True)
@@ -213,10 +223,10 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         by_eco.append(_long(hierarchy.roll_up(leaf_by_eco), item_id))
         if item.spatial:
             result.maps[item_id] = _item_map(
-                zones.leaf_index,
+                zones,
                 [done["maps"][n] for n in names],
                 [ratios[n] for n in names],
-                leaf_codes,
+                [n in placed for n in names],
             )
     cells = pd.DataFrame(sums["cells"].values, index=leaf_codes, columns=eco_codes)
     by_eco.append(_long(hierarchy.roll_up(cells), "cells"))
@@ -326,18 +336,21 @@ def _long(wide: pd.DataFrame, variable: str) -> pd.DataFrame:
 
 
 def _item_map(
-    leaf_index: np.ndarray,
+    zones: Zones,
     part_maps: list[np.ndarray],
     ratios: list[pd.Series],
-    leaf_codes: list[str],
+    placed: list[bool],
 ) -> np.ndarray:
-    """Per-pixel item quantity: Σ parts, each scaled by its leaf unit's cap ratio."""
-    total = np.zeros(leaf_index.shape, dtype="float32")
-    inside = leaf_index != NO_UNIT
-    for part_map, ratio in zip(part_maps, ratios, strict=True):
-        factors = ratio.reindex(leaf_codes).to_numpy(dtype="float32")
-        scaled = np.where(inside, part_map * factors[np.where(inside, leaf_index, 0)], np.nan)
-        total = total + scaled
+    """Per-pixel item quantity: Σ parts, each scaled by its leaf unit's cap ratio.
+
+    Under coverage weighting the map still holds each pixel's whole quantity (the unit totals
+    weight it by the fractions); a boundary pixel shared by units with different cap ratios is
+    scaled by their fraction-weighted mean ratio (Zones.spread), so the map weighted by the
+    pixels' covered fractions still adds up to the capped region total."""
+    total = np.zeros(zones.leaf_index.shape, dtype="float32")
+    for part_map, ratio, by_centre in zip(part_maps, ratios, placed, strict=True):
+        factors = ratio.reindex(zones.leaf_codes).to_numpy(dtype="float32")
+        total = total + part_map * zones.spread(factors, centre=by_centre)
     return total
 
 
@@ -458,6 +471,28 @@ def _check_parent_polygons(
                     )
 
 
+def _parts_added_per_unit(plan: RunPlan, item: ItemResult, bound: Bound) -> list[str]:
+    """The bound's ``plus_parts`` summed otherwise than the bound (placed parts under coverage
+    weighting): added to the limit per unit, after aggregation, rather than per pixel."""
+    if not plan.zones.coverage:
+        return []
+    placed = {p.id for p in item.parts if p.placed}
+    return [p for p in bound.plus_parts if p in placed]
+
+
+def _bound_upper(plan: RunPlan, item: ItemResult, bound: Bound) -> xr.DataArray:
+    """A bound's per-pixel upper limit with its ``plus_parts`` added, except those added per
+    unit (:func:`_parts_added_per_unit`)."""
+    upper = bound.upper
+    later = _parts_added_per_unit(plan, item, bound)
+    quantities = {p.id: p.quantity for p in item.parts}
+    for part in bound.plus_parts:
+        quantity = quantities[part]
+        if part not in later and quantity is not None:
+            upper = upper + quantity
+    return upper
+
+
 def _check_bounds(result: YearResult, plan: RunPlan, sums: xr.Dataset) -> None:
     """Plausibility: per unit, each item's quantity ≤ the sum of its bound's upper limit."""
     leaf_codes = plan.zones.leaf_codes
@@ -468,6 +503,8 @@ def _check_bounds(result: YearResult, plan: RunPlan, sums: xr.Dataset) -> None:
             upper = plan.hierarchy.roll_up(
                 pd.DataFrame({"u": sums[name].sum("ecosystem").values}, index=leaf_codes)
             )["u"]
+            for part in _parts_added_per_unit(plan, item, bound):
+                upper = upper + result.part_totals[item_id][part].reindex(upper.index)
             for code, quantity in result.unit_totals[item_id].items():
                 limit = float(upper.at[code])
                 ok = bool(quantity <= limit + BOUND_RTOL * max(abs(limit), 1.0))
@@ -518,7 +555,12 @@ def _report_missing(result: YearResult, plan: RunPlan) -> None:
             result.warnings.append(
                 Problem(
                     where=f"{name} ({result.year})",
-                    message=f"{int(affected.sum())} pixel(s) in {len(affected)} unit(s) lack an input "
+                    message=f"{_cells(affected.sum())} pixel(s) in {len(affected)} unit(s) lack an input "
                     f"and are not counted (see gaps.csv)",
                 )
             )
+
+
+def _cells(count: float) -> str:
+    """A pixel count: whole under centre weighting, fractional under coverage weighting."""
+    return str(int(count)) if float(count).is_integer() else f"{count:.2f}"

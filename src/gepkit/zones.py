@@ -9,18 +9,30 @@ Rules (methods catalogue §3.4):
 * the run checks that the leaves add up to the raster total, compares every parent that has its
   own polygon with the sum of its children, and reports pixels inside a parent that fall in no
   leaf (gaps in the units layer).
+
+``[grid] zone_weighting = "coverage"`` (ADR 0002) shares each *boundary* pixel among the leaf
+units by the fraction of the pixel each covers (exact polygon–cell intersection areas from
+exactextract), so a unit smaller than a pixel gets its share and a pixel cut by a boundary is
+split.  Interior pixels keep weight 1 through the same centre raster; only boundary pixels are
+held in a sparse :class:`BoundaryTable`, and the zonal sums are the centre sums corrected by it
+(minus the centre unit's whole pixel, plus Σ fraction × value), lazily, in the same dask graph.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+import dask.array as dsa
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import xarray as xr
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 from flox.xarray import xarray_reduce
 from rasterio.features import rasterize
 
@@ -32,6 +44,18 @@ NO_UNIT = -1
 NO_ECOSYSTEM = -1
 #: Ecosystem code of quantities reported per unit that belong to no single ecosystem type.
 NOT_ATTRIBUTED = -2
+
+#: How a pixel's quantity goes to the leaf units (``[grid] zone_weighting``): wholly to the unit
+#: holding its centre, or shared by the fraction of the pixel each unit covers.
+ZoneWeighting = Literal["centre", "coverage"]
+#: Coverage fractions come from exactextract in single precision (≈ 6·10⁻⁸ of a cell): the
+#: fractions of a pixel that add up to within this of 1 (or more: overlapping polygons) are
+#: scaled to add up to 1, so a pixel wholly inside the region counts exactly once.
+FRACTION_TOL = 1e-6
+#: Polygons whose bounding box spans more than 2 × 2 tiles of TILE × TILE cells are cut into
+#: such tiles: a tile wholly inside the polygon holds interior pixels only and is skipped, so the
+#: work follows the boundaries rather than the area (a province at 30 m).
+TILE = 256
 
 
 def infer_level(code: str) -> str:
@@ -164,6 +188,65 @@ class UnitHierarchy:
         return {"units": len(self.frame), "leaves": len(self.leaves), "by_level": counts}
 
 
+@dataclass(frozen=True)
+class BoundaryTable:
+    """The boundary pixels of coverage weighting: one row per (pixel, unit) with the fraction of
+    the pixel inside the unit.
+
+    Only pixels touched by more than one unit, or partly outside every unit (the region's edge, a
+    unit smaller than a pixel) are listed; every other pixel keeps weight 1 for the unit holding
+    its centre.  Rows are sorted by pixel, then unit.
+    """
+
+    width: int
+    """Columns of the grid (pixel ids are ``row * width + col``)."""
+    cell: np.ndarray
+    """int64 pixel id of each row."""
+    unit: np.ndarray
+    """int32 unit index of each row (into the leaf codes, or a depth's parent codes)."""
+    fraction: np.ndarray
+    """float64 fraction of the pixel inside the unit, in (0, 1]."""
+    pixel: np.ndarray
+    """int64 the distinct pixels, sorted."""
+    centre: np.ndarray
+    """int32 per pixel: the unit holding its centre in the centre raster (:data:`NO_UNIT`: none)."""
+    inside: np.ndarray
+    """float64 per pixel: Σ fraction, the share of the pixel inside the region (≤ 1)."""
+    overlapping: int = 0
+    """Pixels covered more than once (overlapping polygons): their fractions were scaled to 1."""
+
+    @classmethod
+    def empty(cls, width: int) -> BoundaryTable:
+        i64, i32, f64 = (np.zeros(0, dtype=t) for t in ("int64", "int32", "float64"))
+        return cls(width, i64, i32, f64, i64.copy(), i32.copy(), f64.copy())
+
+    def __len__(self) -> int:
+        return len(self.cell)
+
+    @property
+    def row_pixel(self) -> np.ndarray:
+        """Index into :attr:`pixel` of every row."""
+        return np.searchsorted(self.pixel, self.cell)
+
+    def unit_cells(self, counts: np.ndarray) -> np.ndarray:
+        """Cells per unit under coverage weighting, from the centre raster's pixel counts: the
+        boundary pixels' whole centre pixels out, their fractions in."""
+        n = len(counts)
+        held = self.centre[self.centre != NO_UNIT]
+        return (
+            counts.astype("float64")
+            - np.bincount(held, minlength=n)
+            + np.bincount(self.unit, weights=self.fraction, minlength=n)
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "boundary_pixels": len(self.pixel),
+            "boundary_rows": len(self.cell),
+            "overlapping_pixels": self.overlapping,
+        }
+
+
 @dataclass
 class Zones:
     """Units rasterised onto the grid."""
@@ -172,38 +255,195 @@ class Zones:
     hierarchy: UnitHierarchy
     leaf_codes: list[str]
     leaf_index: np.ndarray
-    """int32 grid: index into ``leaf_codes``, or :data:`NO_UNIT`."""
+    """int32 grid: index into ``leaf_codes`` of the unit holding the pixel centre, or
+    :data:`NO_UNIT`."""
     parent_index: dict[int, tuple[list[str], np.ndarray]] = field(default_factory=dict)
     """Per depth: the parent units that have polygons, rasterised on their own (for checks)."""
+    weighting: ZoneWeighting = "centre"
+    boundary: BoundaryTable | None = None
+    """Coverage weighting: the leaves' boundary pixels (None under centre weighting)."""
+    parent_boundary: dict[int, BoundaryTable] = field(default_factory=dict)
+    """Coverage weighting: per depth, the boundary pixels of the parents' own polygons."""
+    _gather_plans: dict[Any, tuple[str, list[Any], np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _gathered: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def coverage(self) -> bool:
+        return self.boundary is not None
 
     @property
     def region_mask(self) -> np.ndarray:
-        return self.leaf_index != NO_UNIT
+        """Pixels that count for the region: their centre lies in a leaf unit, or (coverage
+        weighting) part of them does."""
+        mask = self.leaf_index != NO_UNIT
+        if self.boundary is not None:
+            mask.reshape(-1)[self.boundary.pixel] = self.boundary.inside > 0
+        return mask
+
+    def gathered_pixels(self) -> np.ndarray:
+        """Every boundary pixel of the leaves and of the parents' own polygons (sorted): the
+        pixels whose values the zonal and parent sums gather for their corrections."""
+        if self._gathered is None:
+            tables = [self.boundary, *self.parent_boundary.values()]
+            pixels = [t.pixel for t in tables if t is not None]
+            self._gathered = (
+                np.unique(np.concatenate(pixels)) if pixels else np.zeros(0, dtype="int64")
+            )
+        return self._gathered
+
+    def gather(self, array: xr.DataArray) -> Any:
+        """The values of ``array`` (y, x) at :meth:`gathered_pixels`, in their order: numpy, or
+        for a dask array a lazy 1-D dask array (one small task per block holding such pixels
+        and one that puts them together; the blocks' pixels are worked out once per chunking,
+        so a variable costs a handful of graph entries whatever the number of pixels)."""
+        data = array.transpose("y", "x").data
+        pixels = self.gathered_pixels()
+        if not isinstance(data, dsa.Array):
+            rows, cols = np.divmod(pixels, self.grid.width)
+            return np.asarray(data)[rows, cols]
+        token, blocks, order = self._gather_plan(data.chunks, pixels)
+        name = f"gather-boundary-{tokenize(data.name, token)}"
+        graph: dict[Any, Any] = {}
+        parts = []
+        for n, (index, rows, cols) in enumerate(blocks):
+            graph[(f"{name}-part", n)] = (_take, (data.name, *index), rows, cols)
+            parts.append((f"{name}-part", n))
+        graph[(name, 0)] = (_put_together, parts, order)
+        dependency: Any = data
+        layers = HighLevelGraph.from_collections(name, graph, dependencies=[dependency])
+        return dsa.Array(layers, name, chunks=((len(pixels),),), dtype=data.dtype)
+
+    def _gather_plan(
+        self, chunks: tuple[tuple[int, ...], ...], pixels: np.ndarray
+    ) -> tuple[str, list[Any], np.ndarray]:
+        """Per block of ``chunks`` holding some of ``pixels``: its index and the local rows and
+        columns of its pixels; and the order that puts the blocks' pixels back in sorted order."""
+        if chunks not in self._gather_plans:
+            rows, cols = np.divmod(pixels, self.grid.width)
+            row_edges = np.cumsum((0, *chunks[0]))
+            col_edges = np.cumsum((0, *chunks[1]))
+            n_cols = len(chunks[1])
+            block = (np.searchsorted(row_edges, rows, side="right") - 1) * n_cols + (
+                np.searchsorted(col_edges, cols, side="right") - 1
+            )
+            by_block = np.argsort(block, kind="stable")
+            sorted_blocks = block[by_block]
+            starts = np.flatnonzero(np.r_[True, sorted_blocks[1:] != sorted_blocks[:-1]])
+            ends = np.r_[starts[1:], len(by_block)]
+            blocks = []
+            for first, last in zip(starts, ends, strict=True):
+                i, j = divmod(int(sorted_blocks[first]), n_cols)
+                sel = by_block[first:last]
+                blocks.append(((i, j), rows[sel] - row_edges[i], cols[sel] - col_edges[j]))
+            self._gather_plans[chunks] = (tokenize(pixels, chunks), blocks, np.argsort(by_block))
+        return self._gather_plans[chunks]
+
+    def weights(self) -> np.ndarray:
+        """float64 grid: the share of each pixel that counts for the region (1 or 0 by pixel
+        centre; the covered fraction on the boundary pixels of coverage weighting)."""
+        weights = (self.leaf_index != NO_UNIT).astype("float64")
+        if self.boundary is not None:
+            weights.reshape(-1)[self.boundary.pixel] = self.boundary.inside
+        return weights
 
     def leaf_da(self, chunks: Any = None) -> xr.DataArray:
         da = self.grid.wrap(self.leaf_index, name="unit", units="dimensionless")
         return da.chunk(chunks) if chunks is not None else da
 
     def pixel_counts(self) -> pd.Series:
-        counts = np.bincount(self.leaf_index[self.region_mask], minlength=len(self.leaf_codes))
+        """Pixels per leaf by pixel centre."""
+        shifted = self.leaf_index.reshape(-1) - NO_UNIT  # NO_UNIT → 0, leaf i → i + 1
+        counts = np.bincount(shifted, minlength=len(self.leaf_codes) + 1)[1:]
         return pd.Series(counts, index=self.leaf_codes, name="pixels")
 
+    def cells(self) -> pd.Series:
+        """Cells per leaf as the zonal sums count them: pixel counts by centre, or under coverage
+        weighting the fraction-weighted cells (× cell area = the polygon's area on the grid)."""
+        counts = self.pixel_counts()
+        if self.boundary is None:
+            return counts.astype("float64").rename("cells")
+        return pd.Series(
+            self.boundary.unit_cells(counts.to_numpy()), index=self.leaf_codes, name="cells"
+        )
 
-def rasterise_units(hierarchy: UnitHierarchy, grid: AccountingGrid) -> tuple[Zones, list[Problem]]:
-    """Rasterise leaves (and parents that have polygons) once, by pixel centre."""
+    def spread(self, per_leaf: np.ndarray, *, centre: bool = False) -> np.ndarray:
+        """A per-leaf value on the grid (dtype of ``per_leaf``; NaN outside the region): each
+        pixel takes its leaf unit's value.  Under coverage weighting a boundary pixel takes the
+        mean of the values of the units sharing it, weighted by their fractions (Σ f·x / Σ f);
+        ``centre``: the value of the unit holding the pixel's centre wherever one does (for
+        quantities summed by centre, see :func:`zonal_sums`), the weighted mean elsewhere."""
+        inside = self.leaf_index != NO_UNIT
+        out = np.where(inside, per_leaf[np.where(inside, self.leaf_index, 0)], np.nan)
+        table = self.boundary
+        if table is None or not len(table.pixel):
+            return out
+        mixed = np.bincount(
+            table.row_pixel,
+            weights=table.fraction * per_leaf[table.unit].astype("float64"),
+            minlength=len(table.pixel),
+        )
+        counted = table.inside > 0
+        values = np.full(len(table.pixel), np.nan)
+        values[counted] = mixed[counted] / table.inside[counted]
+        chosen = (table.centre == NO_UNIT) if centre else np.ones(len(table.pixel), dtype=bool)
+        out.reshape(-1)[table.pixel[chosen]] = values[chosen]
+        return out
+
+
+def rasterise_units(
+    hierarchy: UnitHierarchy, grid: AccountingGrid, weighting: ZoneWeighting = "centre"
+) -> tuple[Zones, list[Problem]]:
+    """Rasterise leaves (and parents that have polygons) once, by pixel centre; under coverage
+    weighting also list their boundary pixels with the fractions the units cover."""
     warnings: list[Problem] = []
     leaves = hierarchy.leaves
     leaf_index = _burn(hierarchy.geometries[leaves], grid)
-    zones = Zones(grid=grid, hierarchy=hierarchy, leaf_codes=leaves, leaf_index=leaf_index)
-    empty = [c for c, n in zones.pixel_counts().items() if n == 0]
-    if empty:
+    zones = Zones(
+        grid=grid,
+        hierarchy=hierarchy,
+        leaf_codes=leaves,
+        leaf_index=leaf_index,
+        weighting=weighting,
+    )
+    if weighting == "coverage":
+        zones.boundary = coverage_table(hierarchy.geometries[leaves], grid, leaf_index)
+    counts = zones.pixel_counts()
+    empty = [c for c, n in counts.items() if n == 0]
+    if empty and zones.boundary is None:
         warnings.append(
             Problem(
                 where="units",
                 field="geometry",
                 message=f"{len(empty)} unit(s) are smaller than one grid cell and get no pixel: "
                 f"{', '.join(empty[:10])}; their raster items are 0",
-                hint="use a finer [grid] resolution for units this small",
+                hint="use a finer [grid] resolution for units this small, or "
+                "[grid] zone_weighting = 'coverage'",
+            )
+        )
+    elif empty:
+        cells = zones.cells()
+        shares = ", ".join(f"{c} {cells[c]:.3g}" for c in empty[:10])
+        warnings.append(
+            Problem(
+                where="units",
+                field="geometry",
+                message=f"{len(empty)} unit(s) hold no pixel centre: {', '.join(empty[:10])}; "
+                f"with coverage weighting each gets the fraction of the pixels it overlaps "
+                f"(cells: {shares}), with those pixels' inputs and land cover",
+                hint="use a finer [grid] resolution for a sharper picture of units this small",
+            )
+        )
+    if zones.boundary is not None and zones.boundary.overlapping:
+        warnings.append(
+            Problem(
+                where="units",
+                field="geometry",
+                message=f"{zones.boundary.overlapping} pixel(s) are covered by more than one leaf "
+                f"polygon: the polygons overlap; each such pixel is shared in proportion to the "
+                f"covered fractions, so it still counts once",
+                hint="fix the overlapping boundaries in the units file",
             )
         )
     frame = hierarchy.frame
@@ -214,7 +454,12 @@ def rasterise_units(hierarchy: UnitHierarchy, grid: AccountingGrid) -> tuple[Zon
             if c in hierarchy.geometries.index
         )
         if codes:
-            zones.parent_index[depth] = (codes, _burn(hierarchy.geometries[codes], grid))
+            index = _burn(hierarchy.geometries[codes], grid)
+            zones.parent_index[depth] = (codes, index)
+            if weighting == "coverage":
+                zones.parent_boundary[depth] = coverage_table(
+                    hierarchy.geometries[codes], grid, index
+                )
     return zones, warnings
 
 
@@ -231,18 +476,195 @@ def _burn(geometries: gpd.GeoSeries, grid: AccountingGrid) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
+# Coverage fractions (exactextract)
+# --------------------------------------------------------------------------------------------
+
+
+def coverage_table(
+    geometries: gpd.GeoSeries, grid: AccountingGrid, centre: np.ndarray
+) -> BoundaryTable:
+    """The boundary pixels of ``geometries`` (unit ``i`` = position ``i``) on ``grid``.
+
+    exactextract gives, polygon by polygon (large ones by the tiles their boundary crosses,
+    see :func:`_pieces`), the fraction of every cell it covers; a cell covered wholly by the
+    unit that holds its centre in ``centre`` (the centre raster) is an interior pixel and is
+    dropped at once, so the table holds boundary pixels only.  A pixel's fractions are scaled
+    to add up to 1 when they (nearly) do or exceed 1 (see :data:`FRACTION_TOL`); a pixel then
+    held by its centre unit alone is interior after all.
+    """
+    flat_centre = centre.reshape(-1)
+    cells: list[np.ndarray] = []
+    units: list[np.ndarray] = []
+    fractions: list[np.ndarray] = []
+
+    def keep(i: int, cell: np.ndarray, fraction: np.ndarray) -> None:
+        rows = (fraction > 0) & ((fraction < 1) | (flat_centre[cell] != i))
+        cells.append(cell[rows])
+        units.append(np.full(int(rows.sum()), i, dtype="int32"))
+        fractions.append(fraction[rows])
+
+    _coverage_fractions(geometries, grid, keep)
+    if not cells or not sum(len(c) for c in cells):
+        return BoundaryTable.empty(grid.width)
+    cell = np.concatenate(cells)
+    unit = np.concatenate(units)
+    fraction = np.concatenate(fractions)
+    pixel = np.unique(cell)
+    # A boundary pixel's centre unit covers it wholly when it has no partial row there: its row
+    # (fraction 1) was dropped above with the interior pixels; put it back.
+    held = flat_centre[pixel]
+    n_units = len(geometries)
+    wanted = pixel * n_units + held
+    present = np.isin(wanted, cell * n_units + unit)
+    back = (held != NO_UNIT) & ~present
+    cell = np.concatenate([cell, pixel[back]])
+    unit = np.concatenate([unit, held[back]])
+    fraction = np.concatenate([fraction, np.ones(int(back.sum()))])
+    order = np.lexsort((unit, cell))
+    cell, unit, fraction = cell[order], unit[order], fraction[order]
+
+    row_pixel = np.searchsorted(pixel, cell)
+    total = np.bincount(row_pixel, weights=fraction, minlength=len(pixel))
+    whole = total > 1 - FRACTION_TOL
+    overlapping = int((total > 1 + FRACTION_TOL).sum())
+    fraction = np.where(whole[row_pixel], fraction / total[row_pixel], fraction)
+    # Pixels held wholly by their centre unit alone are interior: drop them.
+    rows_per_pixel = np.bincount(row_pixel, minlength=len(pixel))
+    alone = (rows_per_pixel == 1) & whole
+    interior = alone[row_pixel] & (unit == held[row_pixel])
+    cell, unit, fraction = cell[~interior], unit[~interior], fraction[~interior]
+    pixel = np.unique(cell)
+    row_pixel = np.searchsorted(pixel, cell)
+    return BoundaryTable(
+        width=grid.width,
+        cell=cell.astype("int64"),
+        unit=unit.astype("int32"),
+        fraction=fraction.astype("float64"),
+        pixel=pixel.astype("int64"),
+        centre=flat_centre[pixel].astype("int32"),
+        inside=np.bincount(row_pixel, weights=fraction, minlength=len(pixel)),
+        overlapping=overlapping,
+    )
+
+
+def _coverage_fractions(
+    geometries: gpd.GeoSeries,
+    grid: AccountingGrid,
+    receive: Callable[[int, np.ndarray, np.ndarray], None],
+) -> None:
+    """Call ``receive(i, cell ids, fractions)`` for every polygon (in pieces for large ones)."""
+    from exactextract import exact_extract
+    from exactextract.raster import NumPyRasterSource
+
+    pieces = list(_pieces(geometries, grid))
+    if not pieces:
+        return
+    xmin, ymin, xmax, ymax = grid.bounds
+    # exactextract needs a raster for the grid's geometry only: a zero-strided dummy.
+    raster = NumPyRasterSource(np.broadcast_to(np.uint8(0), grid.shape), xmin, ymin, xmax, ymax)
+    frame = gpd.GeoDataFrame(
+        {"unit": [i for i, _ in pieces]}, geometry=[g for _, g in pieces], crs=grid.crs
+    )
+    exact_extract(
+        raster,
+        frame,
+        ["cell_id", "coverage"],
+        include_cols=["unit"],
+        output=_receiver(receive),
+    )
+
+
+def _pieces(geometries: gpd.GeoSeries, grid: AccountingGrid) -> Iterator[tuple[int, Any]]:
+    """Each polygon whole, or for one whose bounding box spans more than 2 × 2 tiles its parts in
+    the tiles of TILE × TILE cells that its boundary crosses.  Cells lie wholly in one tile, so
+    their fractions are unchanged; tiles wholly inside the polygon (interior pixels only) and
+    tiles outside it are skipped."""
+    res = grid.resolution
+    left, top = grid.transform.c, grid.transform.f
+    for i, geometry in enumerate(geometries.values):
+        if geometry is None or geometry.is_empty:
+            continue
+        minx, miny, maxx, maxy = geometry.bounds
+        col0 = max(math.floor((minx - left) / res), 0)
+        col1 = min(math.ceil((maxx - left) / res), grid.width)
+        row0 = max(math.floor((top - maxy) / res), 0)
+        row1 = min(math.ceil((top - miny) / res), grid.height)
+        if (row1 - row0) * (col1 - col0) <= 4 * TILE * TILE:
+            yield i, geometry
+            continue
+        rows = np.arange(row0, row1, TILE)
+        cols = np.arange(col0, col1, TILE)
+        r, c = (a.ravel() for a in np.meshgrid(rows, cols, indexing="ij"))
+        tiles = shapely.box(
+            left + c * res,
+            top - np.minimum(r + TILE, row1) * res,
+            left + np.minimum(c + TILE, col1) * res,
+            top - r * res,
+        )
+        shapely.prepare(geometry)
+        crossed = shapely.intersects(geometry, tiles) & ~shapely.contains(geometry, tiles)
+        shapely.destroy_prepared(geometry)
+        for tile in tiles[crossed]:
+            piece = shapely.clip_by_rect(geometry, *tile.bounds)
+            if not piece.is_empty and piece.area > 0:
+                yield i, piece
+
+
+def _receiver(receive: Callable[[int, np.ndarray, np.ndarray], None]) -> Any:
+    """An exactextract writer that hands each feature's cells over as they come (so the cells of
+    all polygons are never held at once)."""
+    from exactextract.feature import JSONFeature
+    from exactextract.writer import Writer
+
+    class Receiver(Writer):
+        def add_operation(self, op: Any) -> None:
+            pass
+
+        def add_column(self, col_name: str) -> None:
+            pass
+
+        def add_geometry(self) -> None:
+            pass
+
+        def write(self, feature: Any) -> None:
+            copied = JSONFeature()
+            feature.copy_to(copied)
+            props = copied.feature["properties"]
+            receive(
+                int(props["unit"]),
+                np.asarray(props["cell_id"], dtype="int64"),
+                np.asarray(props["coverage"], dtype="float64"),
+            )
+
+        def features(self) -> None:
+            return None
+
+    return Receiver()
+
+
+# --------------------------------------------------------------------------------------------
 # Zonal sums
 # --------------------------------------------------------------------------------------------
 
 
 def zonal_sums(
-    quantities: xr.Dataset, zones: Zones, ecosystem: xr.DataArray, ecosystem_codes: Iterable[int]
+    quantities: xr.Dataset,
+    zones: Zones,
+    ecosystem: xr.DataArray,
+    ecosystem_codes: Iterable[int],
+    *,
+    centre: Collection[str] = (),
 ) -> xr.Dataset:
     """Lazy sums of every variable per (leaf unit, ecosystem code) with flox.
 
     Besides the quantities themselves, the result holds ``cells`` (pixel counts, for the
     ecosystem extent) and ``<item>__nan`` (pixels where the item could not be computed).
     Pixels without land cover are grouped under :data:`NO_ECOSYSTEM`.
+
+    Under coverage weighting the sums (``cells`` and ``__nan`` too) are corrected on the boundary
+    pixels: each pixel's value goes to the units sharing it by their fractions, under the pixel's
+    own ecosystem code.  Variables named in ``centre`` are summed by pixel centre all the same
+    (quantities already assigned to units cell by cell, see ``Part.placed``).
     """
     eco = ecosystem.fillna(NO_ECOSYSTEM).astype("int32").rename("ecosystem")
     unit = zones.leaf_da(chunks=eco.chunks and dict(zip(eco.dims, eco.chunks, strict=True)))
@@ -256,7 +678,7 @@ def zonal_sums(
     data["cells"] = xr.ones_like(eco, dtype="float64")
     ds = xr.Dataset(data)
     codes = np.array(sorted({*ecosystem_codes, NO_ECOSYSTEM}), dtype="int32")
-    return xarray_reduce(
+    sums = xarray_reduce(
         ds,
         unit,
         eco,
@@ -264,30 +686,242 @@ def zonal_sums(
         expected_groups=(np.arange(len(zones.leaf_codes), dtype="int32"), codes),
         fill_value=0.0,
     )
+    table = zones.boundary
+    if table is None or not len(table):
+        return sums
+    corrections = _Corrections(zones, table, len(zones.leaf_codes), eco, codes)
+    dims = ("unit", "ecosystem")
+    corrected: dict[Hashable, Any] = {}
+    for name in quantities.data_vars:
+        if name in centre:
+            continue
+        value, missing = corrections.of(quantities[name])
+        corrected[name] = (dims, sums[name].transpose(*dims).data + value)
+        nan = f"{name}__nan"
+        corrected[nan] = (dims, sums[nan].transpose(*dims).data + missing)
+    cells, _ = corrections.of(None)
+    corrected["cells"] = (dims, sums["cells"].transpose(*dims).data + cells)
+    return sums.assign(corrected)
 
 
-def parent_sums(quantities: xr.Dataset, zones: Zones) -> dict[int, xr.Dataset]:
-    """Lazy sums per parent unit rasterised on its own polygon (for the parent check)."""
+def parent_sums(
+    quantities: xr.Dataset, zones: Zones, *, centre: Collection[str] = ()
+) -> dict[int, xr.Dataset]:
+    """Lazy sums per parent unit rasterised on its own polygon (for the parent check); under
+    coverage weighting corrected on the parent polygons' own boundary pixels, like the leaves
+    (``centre``: variables summed by pixel centre, as for :func:`zonal_sums`)."""
     out = {}
     for depth, (codes, index) in zones.parent_index.items():
         first = next(iter(quantities.data_vars.values()))
         chunks = dict(zip(first.dims, first.chunks, strict=True)) if first.chunks else None
         by = zones.grid.wrap(index, name="parent", units="dimensionless")
         by = by.chunk(chunks) if chunks else by
-        out[depth] = xarray_reduce(
+        sums = xarray_reduce(
             quantities,
             by,
             func="nansum",
             expected_groups=np.arange(len(codes), dtype="int32"),
             fill_value=0.0,
         )
+        table = zones.parent_boundary.get(depth)
+        if table is not None and len(table):
+            corrections = _Corrections(zones, table, len(codes), None, np.zeros(1, dtype="int32"))
+            corrected: dict[Hashable, Any] = {}
+            for name in quantities.data_vars:
+                if name not in centre:
+                    value, _ = corrections.of(quantities[name])
+                    corrected[name] = (("parent",), sums[name].data + value[:, 0])
+            sums = sums.assign(corrected)
+        out[depth] = sums
     return out
 
 
-def masked_totals(quantities: xr.Dataset, zones: Zones) -> xr.Dataset:
-    """Lazy raster totals over all pixels inside some unit (the conservation reference)."""
-    mask = zones.grid.wrap(zones.region_mask, name="mask", units="dimensionless")
-    return quantities.where(mask).sum(skipna=True)
+def masked_totals(
+    quantities: xr.Dataset, zones: Zones, *, centre: Collection[str] = ()
+) -> xr.Dataset:
+    """Lazy raster totals over all pixels inside some unit (the conservation reference).
+
+    Under coverage weighting each pixel counts with the share of it inside the region (a dense
+    weight grid built block by block from the centre raster and the boundary table), a plain
+    weighted sum independent of the zonal sums and their corrections.
+    """
+    mask = zones.grid.wrap(zones.leaf_index != NO_UNIT, name="mask", units="dimensionless")
+    if zones.boundary is None:
+        return quantities.where(mask).sum(skipna=True)
+    out = {}
+    weights: xr.DataArray | None = None
+    for name in quantities.data_vars:
+        variable = quantities[name]
+        if name in centre:
+            out[name] = variable.where(mask).sum(skipna=True)
+            continue
+        if weights is None:
+            chunks = variable.chunks
+            weights = zones.grid.wrap(
+                _weight_grid(zones.leaf_index, zones.boundary, chunks),
+                name="weight",
+                units="dimensionless",
+            )
+        out[name] = (variable * weights).sum(skipna=True)
+    return xr.Dataset(out)
+
+
+def _weight_grid(leaf_index: np.ndarray, table: BoundaryTable, chunks: Any) -> Any:
+    if chunks is None:
+        weights = (leaf_index != NO_UNIT).astype("float64")
+        weights.reshape(-1)[table.pixel] = table.inside
+        return weights
+    return dsa.from_array(leaf_index, chunks=chunks).map_blocks(
+        _weight_block,
+        pixel=table.pixel,
+        inside=table.inside,
+        width=table.width,
+        dtype="float64",
+        meta=np.array((), dtype="float64"),
+    )
+
+
+def _weight_block(
+    leaf: np.ndarray,
+    *,
+    pixel: np.ndarray,
+    inside: np.ndarray,
+    width: int,
+    block_info: dict[Any, Any] | None = None,
+) -> np.ndarray:
+    assert block_info is not None
+    (r0, r1), (c0, c1) = block_info[0]["array-location"]
+    out = (leaf != NO_UNIT).astype("float64")
+    lo, hi = np.searchsorted(pixel, [r0 * width, r1 * width])
+    rows, cols = np.divmod(pixel[lo:hi], width)
+    sel = (cols >= c0) & (cols < c1)
+    out[rows[sel] - r0, cols[sel] - c0] = inside[lo:hi][sel]
+    return out
+
+
+class _Corrections:
+    """Corrections of centre sums on the boundary pixels of a :class:`BoundaryTable`.
+
+    A boundary pixel's value v (NaN counts 0, as in the sums) was summed wholly for the unit
+    holding its centre; the correction takes it out there and adds fraction × v for every unit
+    sharing the pixel, under the pixel's group (ecosystem code).  The pixels' values are
+    gathered from the lazy arrays block by block (:meth:`Zones.gather`), so the corrections are
+    part of the same graph as the sums.  Every table gathers the same pixels (all boundary
+    pixels of the zones), so a variable's values are gathered once for the leaves and every
+    parent level.
+    """
+
+    def __init__(
+        self,
+        zones: Zones,
+        table: BoundaryTable,
+        n_units: int,
+        groups: xr.DataArray | None,
+        codes: np.ndarray,
+    ) -> None:
+        pixels = zones.gathered_pixels()
+        self.size = len(pixels)
+        self.n_units = n_units
+        self.codes = codes
+        self.token = tokenize(table.cell, table.unit, table.fraction, n_units, codes)
+        self.kwargs: dict[str, Any] = {
+            "position": np.searchsorted(pixels, table.pixel),
+            "row_pixel": table.row_pixel,
+            "unit": table.unit,
+            "fraction": table.fraction,
+            "centre": table.centre,
+            "n_units": n_units,
+            "n_groups": len(codes),
+        }
+        self.zones = zones
+        if groups is None:
+            self.group: Any = np.zeros(self.size, dtype="int64")
+        else:
+            gathered = zones.gather(groups)
+            if isinstance(gathered, dsa.Array):
+                self.group = dsa.map_blocks(_group_index, gathered, codes=codes, dtype="int64")
+            else:
+                self.group = _group_index(gathered, codes=codes)
+
+    def of(self, array: xr.DataArray | None) -> tuple[Any, Any]:
+        """(value, missing-pixel) corrections per (unit, group) of one variable; ``None``: of
+        the cell counts."""
+        values = np.ones(self.size, dtype="float64") if array is None else self.zones.gather(array)
+        group = self.group
+        if isinstance(values, dsa.Array) or isinstance(group, dsa.Array):
+            values, group = dsa.asarray(values), dsa.asarray(group)
+            both = dsa.blockwise(
+                _correct,
+                "kug",
+                values.rechunk(-1),
+                "p",
+                group.rechunk(-1),
+                "p",
+                new_axes={"k": 2, "u": self.n_units, "g": len(self.codes)},
+                name=f"boundary-correction-{tokenize(values.name, group.name, self.token)}",
+                concatenate=True,
+                dtype="float64",
+                meta=np.array((), dtype="float64"),
+                **self.kwargs,
+            )
+        else:
+            both = _correct(values, group, **self.kwargs)
+        return both[0], both[1]
+
+
+def _take(block: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return np.asarray(block)[rows, cols]
+
+
+def _put_together(parts: list[np.ndarray], order: np.ndarray) -> np.ndarray:
+    """The blocks' gathered values, back in the order of the sorted pixels."""
+    return np.concatenate(parts)[order] if parts else np.zeros(0)
+
+
+def _group_index(values: np.ndarray, *, codes: np.ndarray) -> np.ndarray:
+    """Position of each value in the sorted ``codes``; -1 where it is none of them."""
+    index = np.searchsorted(codes, values)
+    found = index < len(codes)
+    found[found] = codes[index[found]] == values[found]
+    return np.where(found, index, -1).astype("int64")
+
+
+def _correct(
+    values: np.ndarray,
+    group: np.ndarray,
+    *,
+    position: np.ndarray,
+    row_pixel: np.ndarray,
+    unit: np.ndarray,
+    fraction: np.ndarray,
+    centre: np.ndarray,
+    n_units: int,
+    n_groups: int,
+) -> np.ndarray:
+    """[value, missing] × unit × group corrections from the gathered pixels' values (the table's
+    pixels are at ``position`` among them)."""
+    values = np.asarray(values, dtype="float64")[position]
+    missing = np.isnan(values)
+    values = np.where(missing, 0.0, values)
+    group = np.asarray(group)[position]
+    held = (centre != NO_UNIT) & (group >= 0)
+    shared = group[row_pixel] >= 0
+    keys = np.concatenate(
+        [
+            centre[held].astype("int64") * n_groups + group[held],
+            unit[shared].astype("int64") * n_groups + group[row_pixel[shared]],
+        ]
+    )
+    pixels = np.concatenate([np.flatnonzero(held), row_pixel[shared]])
+    weights = np.concatenate([-np.ones(int(held.sum())), fraction[shared]])
+    size = n_units * n_groups
+    out = np.stack(
+        [
+            np.bincount(keys, weights=weights * values[pixels], minlength=size),
+            np.bincount(keys, weights=weights * missing[pixels], minlength=size),
+        ]
+    )
+    return out.reshape(2, n_units, n_groups)
 
 
 def gap_mask(zones: Zones) -> np.ndarray | None:

@@ -96,6 +96,10 @@ class Part:
     the by-ecosystem table; None: not attributed to an ecosystem type."""
     source: str = ""
     """For a reported part: where its values come from (statistics domain and fields)."""
+    placed: bool = False
+    """The per-pixel quantity holds register features already assigned to units cell by cell
+    (lakes, reservoirs: gepkit.features): it is summed by pixel centre under every
+    ``[grid] zone_weighting``, so that coverage weighting does not share a feature again."""
 
     def __post_init__(self) -> None:
         if (self.quantity is None) == (self.reported is None):
@@ -130,6 +134,10 @@ class Bound:
     upper: xr.DataArray
     severity: str = "error"
     """``error``: a violation stops the run (inputs are physically inconsistent); ``warning``."""
+    plus_parts: tuple[str, ...] = ()
+    """Parts of the item outside the bound's scope, added to the limit so that they stand on
+    both sides of the comparison: per pixel, or per unit after aggregation where the part is
+    summed otherwise than the bound (a placed part under coverage weighting)."""
 
 
 @dataclass

@@ -69,6 +69,8 @@ from gepkit.zones import Zones
 
 PartName = Literal["vegetation", "lakes", "reservoirs", "marshes"]
 PART_NAMES: tuple[PartName, ...] = ("vegetation", "lakes", "reservoirs", "marshes")
+#: Parts whose cells gepkit.features chose unit by unit (summed by pixel centre, Part.placed).
+PLACED_PARTS = ("lakes", "reservoirs")
 
 #: Part id → (English name, Chinese name).
 PART_LABELS: dict[str, tuple[str, str]] = {
@@ -212,24 +214,22 @@ class FloodRegulation(Item):
                 name_en=PART_LABELS[name][0],
                 name_zh=PART_LABELS[name][1],
                 quantity=with_units(quantities[name], "m^3", f"flood_regulation_{name}"),
+                placed=name in PLACED_PARTS,
             )
             for name in PART_NAMES
             if name in quantities
         ]
         bounds = []
         if volume is not None:
-            upper = volume
-            for part in parts:
-                if part.id != "vegetation" and part.quantity is not None:
-                    upper = upper + part.quantity
             bounds.append(
                 Bound(
                     id="storm_precipitation_volume",
                     description="vegetation storm storage ≤ storm precipitation volume on the "
                     "vegetation, Σ P_h·A·10⁻³ (the lake, reservoir and marsh parts are added to "
                     "both sides: bounds apply to the whole item)",
-                    upper=with_units(upper, "m^3", "flood_regulation_upper"),
+                    upper=with_units(volume, "m^3", "flood_regulation_upper"),
                     severity="error",
+                    plus_parts=tuple(p.id for p in parts if p.id != "vegetation"),
                 )
             )
         return ctx.result(
