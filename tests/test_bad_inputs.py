@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 from affine import Affine
 from conftest import BASE_ITEMS_LINE, CELL, X0, Y0, write_raster, write_units
 from typer.testing import CliRunner
@@ -173,3 +174,29 @@ def test_failure_keeps_an_existing_output_folder(region, tmp_path):
     result = runner.invoke(app, ["run", str(config), "--out", str(out), "--overwrite"])
     assert result.exit_code == 2
     assert (out / "accounts.csv").read_bytes() == before
+
+
+def test_mixed_crs_with_a_file_that_has_none(region, tmp_path):
+    """Layers in several CRS are all put on the grid; a file without CRS cannot be, and the
+    message says how to declare it."""
+    config = region()
+    data = np.full((16, 16), 8000.0, dtype="float32")
+    with rasterio.open(
+        config.parent / "erosivity.tif",
+        "w",
+        driver="GTiff",
+        width=16,
+        height=16,
+        count=1,
+        dtype="float32",
+        transform=Affine(CELL, 0, X0, 0, -CELL, Y0 + 16 * CELL),
+    ) as dst:
+        dst.write(data[None])
+    _run_fails(
+        config,
+        tmp_path / "out",
+        "layer 'rainfall_erosivity'",
+        "erosivity.tif",
+        "has no coordinate reference system",
+        "set crs =",
+    )
