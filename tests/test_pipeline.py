@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -188,6 +189,19 @@ def test_maps_sum_to_unit_totals(result):
                 ].iloc[0]
             )
             assert total == pytest.approx(expected, rel=1e-5)
+
+
+def test_units_layer_is_written_with_every_unit(result):
+    """units.gpkg: every unit of the account with its polygon in the grid CRS (a parent without
+    a polygon of its own gets the union of its children: tests/test_zones.py)."""
+    units = gpd.read_file(result.out_dir / "units.gpkg", layer="units")
+    summary = pd.read_csv(result.out_dir / "summary.csv", dtype={"unit_code": str})
+    assert set(units["code"]) == set(summary["unit_code"])
+    assert units.crs.equals(result.plan.grid.crs)
+    by_code = units.set_index("code")
+    for code, area in zip(by_code.index, by_code["area_km2"], strict=True):
+        assert by_code.geometry[code].area / 1e6 == pytest.approx(area, rel=1e-9), code
+    assert set(by_code["geometry_source"]) == {"units file"}  # the synthetic units have all
 
 
 def test_checks_pass_and_are_written(result):

@@ -470,3 +470,18 @@ def test_gap_mask_none_without_top_level_polygon():
     zones, _ = rasterise_units(hierarchy, grid)
     assert 0 not in zones.parent_index
     assert gap_mask(zones) is None
+
+
+def test_polygons_of_parents_without_their_own_are_the_union_of_their_children():
+    hierarchy, _ = _build(_units(province=None, cities_have_polygons=False))
+    polygons = hierarchy.polygons().set_index("code")
+    assert list(polygons.index[:3]) == ["360000", "360100", "360200"]  # parents first
+    assert (
+        polygons.loc[["360000", "360100", "360200"], "geometry_source"] == "union of its children"
+    ).all()
+    assert (polygons.loc[list(LEAVES), "geometry_source"] == "units file").all()
+    assert polygons.geometry["360100"].equals(_box(CITIES["360100"]))
+    assert polygons.geometry["360000"].equals(_box(PROVINCE))
+    assert polygons.geometry["360200"].area / 1e6 == pytest.approx(
+        polygons.loc["360200", "area_km2"]
+    )

@@ -17,7 +17,14 @@ from gepkit import accounts
 from gepkit.compute import YearResult, compute_year
 from gepkit.config import RunConfig
 from gepkit.errors import Problem
-from gepkit.io.outputs import atomic_folder, check_target, write_cog, write_json, write_table
+from gepkit.io.outputs import (
+    atomic_folder,
+    check_target,
+    write_cog,
+    write_json,
+    write_table,
+    write_units,
+)
 from gepkit.manifest import DEMO_NOTICE, build_manifest
 from gepkit.plan import RunPlan, prepare
 from gepkit.progress import Reporter, Stages
@@ -122,6 +129,7 @@ def _write(
 ) -> None:
     for name, frame in tables.items():
         write_table(frame, folder / f"{name}.csv", parquet=name == "accounts")
+    write_units(plan.hierarchy.polygons(), folder / "units.gpkg")
     maps = folder / "maps"
     maps.mkdir()
     tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}

@@ -187,6 +187,25 @@ class UnitHierarchy:
         counts = self.frame.groupby("level").size().to_dict()
         return {"units": len(self.frame), "leaves": len(self.leaves), "by_level": counts}
 
+    def polygons(self) -> gpd.GeoDataFrame:
+        """Every unit with a polygon in the grid CRS, parents before children: its own, or for a
+        parent without one the union of its children's (``geometry_source`` says which)."""
+        shapes: dict[str, Any] = dict(self.geometries.items())
+        source = {code: "units file" for code in shapes}
+        for depth in range(self.max_depth, -1, -1):
+            for code in self.frame.index[(self.frame["depth"] == depth) & ~self.frame["is_leaf"]]:
+                if code not in shapes:
+                    children = [shapes[c] for c in self.children(code) if c in shapes]
+                    shapes[code] = shapely.union_all(children)
+                    source[code] = "union of its children"
+        order = self.ordered()
+        frame = self.frame.loc[order, ["name", "parent_code", "level", "is_leaf", "area_km2"]]
+        return gpd.GeoDataFrame(
+            frame.assign(geometry_source=[source[c] for c in order]).reset_index(),
+            geometry=[shapes[c] for c in order],
+            crs=self.geometries.crs,
+        )
+
 
 @dataclass(frozen=True)
 class BoundaryTable:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
@@ -59,6 +60,12 @@ def write_table(frame: pd.DataFrame, path: Path, *, parquet: bool = False) -> No
     frame.to_csv(path, index=False, encoding="utf-8-sig")
     if parquet:
         frame.to_parquet(path.with_suffix(".parquet"), index=False)
+
+
+def write_units(units: gpd.GeoDataFrame, path: Path) -> None:
+    """The run's units as a GeoPackage (layer ``units``, grid CRS): what maps, reports and the
+    decision tools draw and intersect with, without the original units file."""
+    units.to_file(path, layer="units", driver="GPKG", engine="pyogrio")
 
 
 def write_json(data: Any, path: Path) -> None:
