@@ -12,7 +12,8 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16
 
 .PHONY: demo test lint typecheck pytest install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/setup-system.sh
+	@scripts/setup-system.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
