@@ -582,22 +582,38 @@ def _coverage_fractions(
     # exactextract needs a raster for the grid's geometry only: a zero-strided dummy.
     raster = NumPyRasterSource(np.broadcast_to(np.uint8(0), grid.shape), xmin, ymin, xmax, ymax)
     frame = gpd.GeoDataFrame(
-        {"unit": [i for i, _ in pieces]}, geometry=[g for _, g in pieces], crs=grid.crs
+        {"piece": np.arange(len(pieces))}, geometry=[g for _, g, _ in pieces], crs=grid.crs
     )
+
+    def in_tile(piece: int, cell: np.ndarray, fraction: np.ndarray) -> None:
+        unit, _, window = pieces[piece]
+        if window is not None:
+            # A piece clipped to its tile may leave slivers (≈ 10⁻¹² of a cell) in the next
+            # row or column where the tile's edge and the cell edge differ in the last bit:
+            # those cells belong to the neighbouring tile (or are interior), not to this piece.
+            row0, row1, col0, col1 = window
+            rows, cols = np.divmod(cell, grid.width)
+            inside = (rows >= row0) & (rows < row1) & (cols >= col0) & (cols < col1)
+            cell, fraction = cell[inside], fraction[inside]
+        receive(unit, cell, fraction)
+
     exact_extract(
         raster,
         frame,
         ["cell_id", "coverage"],
-        include_cols=["unit"],
-        output=_receiver(receive),
+        include_cols=["piece"],
+        output=_receiver(in_tile),
     )
 
 
-def _pieces(geometries: gpd.GeoSeries, grid: AccountingGrid) -> Iterator[tuple[int, Any]]:
+def _pieces(
+    geometries: gpd.GeoSeries, grid: AccountingGrid
+) -> Iterator[tuple[int, Any, tuple[int, int, int, int] | None]]:
     """Each polygon whole, or for one whose bounding box spans more than 2 × 2 tiles its parts in
     the tiles of TILE × TILE cells that its boundary crosses.  Cells lie wholly in one tile, so
-    their fractions are unchanged; tiles wholly inside the polygon (interior pixels only) and
-    tiles outside it are skipped."""
+    their fractions are unchanged up to rounding at the tile edges (the third element, the
+    tile's rows and columns, lets the caller drop the slivers beyond them); tiles wholly inside
+    the polygon (interior pixels only) and tiles outside it are skipped."""
     res = grid.resolution
     left, top = grid.transform.c, grid.transform.f
     for i, geometry in enumerate(geometries.values):
@@ -609,7 +625,7 @@ def _pieces(geometries: gpd.GeoSeries, grid: AccountingGrid) -> Iterator[tuple[i
         row0 = max(math.floor((top - maxy) / res), 0)
         row1 = min(math.ceil((top - miny) / res), grid.height)
         if (row1 - row0) * (col1 - col0) <= 4 * TILE * TILE:
-            yield i, geometry
+            yield i, geometry, None
             continue
         rows = np.arange(row0, row1, TILE)
         cols = np.arange(col0, col1, TILE)
@@ -623,10 +639,16 @@ def _pieces(geometries: gpd.GeoSeries, grid: AccountingGrid) -> Iterator[tuple[i
         shapely.prepare(geometry)
         crossed = shapely.intersects(geometry, tiles) & ~shapely.contains(geometry, tiles)
         shapely.destroy_prepared(geometry)
-        for tile in tiles[crossed]:
+        for tile, top_row, left_col in zip(tiles[crossed], r[crossed], c[crossed], strict=True):
             piece = shapely.clip_by_rect(geometry, *tile.bounds)
             if not piece.is_empty and piece.area > 0:
-                yield i, piece
+                window = (
+                    int(top_row),
+                    int(min(top_row + TILE, row1)),
+                    int(left_col),
+                    int(min(left_col + TILE, col1)),
+                )
+                yield i, piece, window
 
 
 def _receiver(receive: Callable[[int, np.ndarray, np.ndarray], None]) -> Any:
@@ -650,7 +672,7 @@ def _receiver(receive: Callable[[int, np.ndarray, np.ndarray], None]) -> Any:
             feature.copy_to(copied)
             props = copied.feature["properties"]
             receive(
-                int(props["unit"]),
+                int(props["piece"]),
                 np.asarray(props["cell_id"], dtype="int64"),
                 np.asarray(props["coverage"], dtype="float64"),
             )
