@@ -431,3 +431,19 @@ def set_input(config: Path, name: str, lines: str) -> Path:
 def region_values(plan: Any, layer: Any) -> np.ndarray:
     """A layer's values at the region's cells, bands first."""
     return np.asarray(layer.compute())[..., plan.zones.region_mask]
+
+
+# -- the decision tools (tests/decisions/): one demo run per test session (per xdist worker) --
+
+
+@pytest.fixture(scope="session")
+def demo_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Jiangxi demo account (2019, 2020), written once; tests must not modify it."""
+    from typer.testing import CliRunner
+
+    from gepkit.cli import app
+
+    out = tmp_path_factory.mktemp("decisions") / "jiangxi-demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
