@@ -4,6 +4,8 @@
 #   * Pango (libpango-1.0-0, libpangoft2-1.0-0): the layout engine WeasyPrint draws PDFs with;
 #   * Noto CJK (fonts-noto-cjk, SIL Open Font License): a free font with Chinese glyphs,
 #     embedded in every PDF and chart;
+#   * HarfBuzz's subsetter (libharfbuzz-subset0): WeasyPrint embeds only the glyphs a PDF uses;
+#     without it, subsetting the large CJK fonts falls back to a slow path (≈ 9 s per PDF);
 #   * poppler-utils (pdftoppm): the tests render PDF pages to PNG to look at them.
 # Installs them with apt-get when they are missing and we are root (or have sudo); otherwise
 # says what to install and carries on (HTML output works without them).
@@ -12,6 +14,7 @@ set -uo pipefail
 missing=()
 ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' || missing+=(libpango-1.0-0)
 ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-1.0-0)
+ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
 fc-list :lang=zh family 2>/dev/null | grep -q 'Noto Sans CJK' || missing+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0

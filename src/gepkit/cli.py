@@ -603,6 +603,107 @@ def _show_findings(report: InspectReport) -> None:
         )
 
 
+@app.command(name="assess")
+def assess_command(
+    scheme: Annotated[
+        Path, typer.Argument(help="The scoring scheme (TOML, docs/decisions/assess.md).")
+    ],
+    run_dir: Annotated[
+        Path, typer.Option("--run", help="A run folder written by `gep run` or `gep demo`.")
+    ],
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", "-y", help="Year assessed; default: the scheme's, else the run's last."
+        ),
+    ] = None,
+    out: OutOption = Path("assessment"),
+    overwrite: OverwriteOption = False,
+) -> None:
+    """Score and rank the units of a run with an assessment scheme: real GEP growth, GEP–GDP dual
+    growth, GEP/GDP, per km² and per capita, value realisation … (assessment.csv, .json)."""
+    from gepkit.decisions import assess as assessing
+
+    try:
+        result = assessing.run_assess(scheme, run_dir, year=year, out=out, overwrite=overwrite)
+    except GepError as err:
+        _fail(err)
+        raise
+    assessing.show(result, console, out)
+
+
+@app.command(name="allocate")
+def allocate_command(
+    rules: Annotated[
+        Path, typer.Argument(help="The allocation rule (TOML, docs/decisions/allocate.md).")
+    ],
+    run_dir: Annotated[
+        Path, typer.Option("--run", help="A run folder written by `gep run` or `gep demo`.")
+    ],
+    out: OutOption = Path("allocation"),
+    overwrite: OverwriteOption = False,
+) -> None:
+    """Share a budget (fiscal transfer, ecological compensation) among the units of a run by a
+    rule on GEP: shares, growth reward, floors, caps, penalty (allocation.csv, .json)."""
+    from gepkit.decisions import allocate as allocating
+
+    command = f"gep allocate {rules} --run {run_dir} --out {out}"
+    try:
+        result = allocating.allocate(rules, run_dir, out, overwrite=overwrite, command=command)
+    except GepError as err:
+        _fail(err)
+        raise
+    allocating.show_allocation(result, console)
+
+
+@app.command(name="value-area")
+def value_area_command(
+    parcels: Annotated[
+        Path, typer.Argument(help="Parcels: GeoJSON, GeoPackage or Shapefile, any CRS.")
+    ],
+    run_dir: Annotated[
+        Path, typer.Option("--run", help="A run folder written by `gep run` or `gep demo`.")
+    ],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Settings (value-area.toml, docs/decisions/value-area.md)."),
+    ] = None,
+    id_field: Annotated[
+        str | None, typer.Option("--id-field", help="Field with the parcel ids (default: id).")
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Summary language: zh (default) or en.")
+    ] = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Repair invalid polygons with make_valid.")
+    ] = False,
+    out: OutOption = Path("value-area"),
+    overwrite: OverwriteOption = False,
+) -> None:
+    """The GEP and ecological-asset value of parcels from a run: items with a map from the pixels
+    inside each parcel, the others allocated by a key; net present value over a horizon
+    (parcels.csv, parcel_summary.csv, summary.html/.pdf)."""
+    from gepkit.decisions import value_area as valuing
+
+    command = f"gep value-area {parcels} --run {run_dir} --out {out}"
+    try:
+        result = valuing.run_value_area(
+            parcels,
+            run_dir,
+            out=out,
+            config=config,
+            id_field=id_field,
+            lang=lang,
+            repair=repair or None,
+            overwrite=overwrite,
+            command=command,
+        )
+    except GepError as err:
+        _fail(err)
+        raise
+    valuing.show(result, console, out)
+
+
 @app.command()
 def version() -> None:
     """Print the gepkit version."""
