@@ -121,7 +121,33 @@ class YearResult:
         return self.part_totals[item_id][part] if part else self.unit_totals[item_id]
 
 
+@dataclass
+class YearGraph:
+    """One year's items and the lazy graph of all its per-pixel work, not yet computed
+    (:func:`build_year`); :func:`finish_year` turns the computed graph into a :class:`YearResult`."""
+
+    year: int
+    items: dict[str, ItemResult]
+    priced: dict[str, list[PricedComponent]]
+    variables: list[str]
+    """Names of the parts summed per pixel (``item::part``)."""
+    placed: set[str]
+    """Parts summed by pixel centre under every zone weighting (Part.placed)."""
+    gap_cells: int
+    """Pixels inside the top-level polygon in no leaf unit."""
+    lazy: dict[str, Any]
+    """What one ``dask.compute`` call materialises: maps, zonal sums, totals, checks."""
+
+
 def compute_year(plan: RunPlan, year: int) -> YearResult:
+    """Build, compute (with dask's current scheduler) and finish one year."""
+    graph = build_year(plan, year)
+    (done,) = dask.compute(graph.lazy)
+    return finish_year(plan, graph, done)
+
+
+def build_year(plan: RunPlan, year: int) -> YearGraph:
+    """Every item of ``year`` and the one lazy graph of the year's per-pixel work."""
     ctx = year_context(plan, year)
     results = {item_id: build_item(plan, ctx, item_id) for item_id in plan.items}
     priced = {
@@ -153,26 +179,51 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
         if part.placed and part.quantity is not None
     }
     zones = plan.zones
-    region = plan.grid.wrap(zones.region_mask, name="region", units="dimensionless")
     gaps = gap_mask(zones)
     codes = plan.present_codes[year]
     lazy: dict[str, Any] = {
-        "maps": {k: v.where(region).astype("float32").data for k, v in parts.items()},
+        "maps": {
+            k: v.where(_zones_array(plan, zones.region_mask, v, "region")).astype("float32").data
+            for k, v in parts.items()
+        },
         "sums": zonal_sums(parts, zones, ctx.ecosystem, codes, centre=placed),
         "raster": masked_totals(parts, zones, centre=placed),
         "parents": parent_sums(parts, zones, centre=placed) if parts.data_vars else {},
     }
     if bounds.data_vars:
         lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, codes)
-    if gaps is not None and gaps.any() and parts.data_vars:
-        gap = plan.grid.wrap(gaps, name="gap", units="dimensionless")
-        lazy["gap"] = parts.where(gap).sum(skipna=True)
-    (done,) = dask.compute(lazy)
+    gap_cells = int(gaps.sum()) if gaps is not None else 0
+    if gaps is not None and gap_cells and parts.data_vars:
+        first = next(iter(parts.data_vars.values()))
+        lazy["gap"] = parts.where(_zones_array(plan, gaps, first, "gap")).sum(skipna=True)
+    return YearGraph(
+        year=year,
+        items=results,
+        priced=priced,
+        variables=[str(v) for v in parts.data_vars],
+        placed=placed,
+        gap_cells=gap_cells,
+        lazy=lazy,
+    )
 
+
+def _zones_array(plan: RunPlan, array: np.ndarray, like: xr.DataArray, name: str) -> xr.DataArray:
+    """A grid-sized array of the zones on the grid, chunked like ``like`` (a constant of the
+    run, gepkit.execution.constant) or numpy when ``like`` is."""
+    chunks = like.chunks
+    data = plan.zones.constant(array, chunks[-2:], f"zones-{name}") if chunks else array
+    return plan.grid.wrap(data, name=name, units="dimensionless")
+
+
+def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearResult:
+    """The year's account from its computed graph (``done``: :attr:`YearGraph.lazy` computed):
+    reported parts, caps, per-unit and per-ecosystem totals, the item maps and every check."""
+    year, results, priced, placed = graph.year, graph.items, graph.priced, graph.placed
+    zones = plan.zones
     hierarchy = plan.hierarchy
     sums: xr.Dataset = done["sums"]
     leaf_codes = zones.leaf_codes
-    variables = list(parts.data_vars)
+    variables = graph.variables
     leaf_raw = pd.DataFrame(
         {v: sums[v].sum("ecosystem").values for v in variables}, index=leaf_codes
     )
@@ -235,8 +286,8 @@ def compute_year(plan: RunPlan, year: int) -> YearResult:
     _check_roll_up(result, plan)
     if "bounds" in done:
         _check_bounds(result, plan, done["bounds"])
-    if gaps is not None and "gap" in done:
-        _report_gaps(result, plan, gaps, done["gap"])
+    if "gap" in done:
+        _report_gaps(result, plan, graph.gap_cells, done["gap"])
     _report_missing(result, plan)
     return result
 
@@ -532,8 +583,7 @@ def _check_bounds(result: YearResult, plan: RunPlan, sums: xr.Dataset) -> None:
         raise InputError(problems)
 
 
-def _report_gaps(result: YearResult, plan: RunPlan, gaps: np.ndarray, totals: xr.Dataset) -> None:
-    cells = int(gaps.sum())
+def _report_gaps(result: YearResult, plan: RunPlan, cells: int, totals: xr.Dataset) -> None:
     area = cells * plan.grid.cell_area_m2 / 1e6
     amounts = ", ".join(f"{k} {float(totals[k].values):.4g}" for k in totals.data_vars)
     result.warnings.append(

@@ -58,6 +58,20 @@ class RunSpec(_Strict):
     allocation_key: Literal["area", "population"] = "area"
     """How a value reported for a unit (a county) whose sub-units (townships) report none is
     shared among them: by their area or by their population (methods catalogue §3.4)."""
+    workers: int | None = Field(default=None, ge=1)
+    """Compute on this many local worker processes (a dask.distributed LocalCluster, one thread
+    each); default: the threads of the gep process (docs/scale.md)."""
+    scheduler: str | None = Field(default=None, min_length=1)
+    """Compute on the dask.distributed cluster whose scheduler is at this address
+    (``tcp://host:8786``); every worker must read the input files by the same paths."""
+
+    @model_validator(mode="after")
+    def _one_executor(self) -> RunSpec:
+        if self.workers is not None and self.scheduler is not None:
+            raise ValueError(
+                "give workers (local processes) or scheduler (an existing cluster), not both"
+            )
+        return self
 
 
 class UnitsSpec(_Strict):
@@ -237,6 +251,28 @@ class RunConfig(_Strict):
         if not years:
             return self
         return self.model_copy(update={"run": self.run.model_copy(update={"years": list(years)})})
+
+    def with_execution(self, *, workers: int | None, scheduler: str | None) -> RunConfig:
+        """The run on ``workers`` local processes or on the cluster at ``scheduler`` (either
+        replaces the config's own ``[run] workers`` / ``scheduler``); both None: unchanged."""
+        if workers is None and scheduler is None:
+            return self
+        if workers is not None and scheduler is not None:
+            raise ConfigError(
+                Problem(
+                    where="command line",
+                    field="--workers, --scheduler",
+                    message="give --workers (local processes) or --scheduler (an existing "
+                    "cluster), not both",
+                )
+            )
+        try:
+            run = RunSpec.model_validate(
+                {**self.run.model_dump(), "workers": workers, "scheduler": scheduler}
+            )
+        except ValidationError as err:
+            raise ConfigError([_problem_from("command line", e) for e in err.errors()]) from err
+        return self.model_copy(update={"run": run})
 
     def resolved(self) -> dict[str, Any]:
         """The configuration as a JSON-ready dict (for the manifest)."""

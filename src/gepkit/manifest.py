@@ -32,6 +32,7 @@ _PACKAGES = (
     "pandas",
     "xarray",
     "dask",
+    "distributed",
     "flox",
     "exactextract",
     "numba",
@@ -53,7 +54,10 @@ def build_manifest(
     timings: dict[str, float],
     command: str,
     out_dir: Path,
+    execution: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The manifest of a run written into ``out_dir``; ``execution``: what computed it
+    (gepkit.execution.Executor.describe)."""
     records = _used_records(results) + [
         r for d in plan.derivations.values() for r in d.records(plan.catalogue)
     ]
@@ -149,6 +153,7 @@ def build_manifest(
         "warnings": [str(w) for w in warnings],
         "config": plan.config.resolved(),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "execution": execution or {},
         "environment": _environment(),
         "outputs": sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file()),
     }

@@ -1,4 +1,4 @@
-"""One accounting run: prepare → compute each year → account → write, in that order.
+"""One accounting run: prepare → compute each year (and write its maps) → account → write.
 
 This is the only module that orders the steps.  Outputs are written into a temporary folder that
 replaces the target only when everything succeeded.
@@ -6,6 +6,8 @@ replaces the target only when everything succeeded.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from gepkit import accounts
-from gepkit.compute import YearResult, compute_year
+from gepkit.compute import YearGraph, YearResult, build_year, finish_year
 from gepkit.config import RunConfig
 from gepkit.errors import Problem
+from gepkit.execution import Executor, executor
 from gepkit.io.outputs import (
     atomic_folder,
     check_target,
@@ -51,33 +54,87 @@ def run(
     reporter: Reporter | None = None,
     command: str = "gep run",
 ) -> RunResult:
-    """Compute the GEP account described by ``config`` and write it to ``out_dir``."""
+    """Compute the GEP account described by ``config`` and write it to ``out_dir``.
+
+    ``[run] workers`` / ``scheduler`` choose where the graphs execute (gepkit.execution); the
+    accounts are the same on every scheduler.  Each year's maps are written as soon as the year
+    is finished and then let go, so memory does not grow with the number of years."""
     check_target(out_dir, overwrite=overwrite)
     stages = Stages(reporter)
-    plan = prepare(config, stages)
-    results: list[YearResult] = []
-    for year in plan.years:
-        with stages.stage(f"compute {year}"):
-            results.append(compute_year(plan, year))
-    warnings = plan.warnings + [w for r in results for w in r.warnings]
-    for warning in warnings:
-        stages.reporter.warn(str(warning))
-    with stages.stage("build accounts"):
-        tables = _tables(plan, results, warnings)
-        share_warnings = _share_warnings(plan, tables["accounts"])
-        for warning in share_warnings:
-            stages.reporter.warn(str(warning))
-        warnings += share_warnings
-    with atomic_folder(out_dir, overwrite=overwrite) as tmp:
-        with stages.stage("write outputs"):
-            _write(tmp, plan, results, tables)
-        manifest = build_manifest(
-            plan, results, warnings=warnings, timings=stages.timings, command=command, out_dir=tmp
-        )
-        write_json(manifest, tmp / "manifest.json")
+    with ExitStack() as stack:
+        start = _start_stage(config)
+        with stages.stage(start) if start else nullcontext():
+            execution = stack.enter_context(
+                executor(workers=config.run.workers, scheduler=config.run.scheduler)
+            )
+        stack.enter_context(execution.active())
+        plan = prepare(config, stages)
+        with atomic_folder(out_dir, overwrite=overwrite) as tmp:
+            results = _compute_years(plan, execution, stages, tmp)
+            warnings = plan.warnings + [w for r in results for w in r.warnings]
+            for warning in warnings:
+                stages.reporter.warn(str(warning))
+            with stages.stage("build accounts"):
+                tables = _tables(plan, results, warnings)
+                share_warnings = _share_warnings(plan, tables["accounts"])
+                for warning in share_warnings:
+                    stages.reporter.warn(str(warning))
+                warnings += share_warnings
+            with stages.stage("write outputs"):
+                _write(tmp, plan, tables)
+            manifest = build_manifest(
+                plan,
+                results,
+                warnings=warnings,
+                timings=stages.timings,
+                command=command,
+                out_dir=tmp,
+                execution=execution.describe(),
+            )
+            write_json(manifest, tmp / "manifest.json")
     return RunResult(
         out_dir=out_dir, tables=tables, manifest=manifest, warnings=warnings, plan=plan
     )
+
+
+def _start_stage(config: RunConfig) -> str | None:
+    if config.run.scheduler is not None:
+        return f"connect to the scheduler {config.run.scheduler}"
+    if config.run.workers is not None:
+        return f"start {config.run.workers} worker process(es)"
+    return None
+
+
+def _compute_years(
+    plan: RunPlan, execution: Executor, stages: Stages, folder: Path
+) -> list[YearResult]:
+    """Every year's graph computed on ``execution`` (several years at once where it has the
+    workers), each year finished and its maps written in the order of the years.
+
+    Only the per-unit tables of a year are kept: its computed arrays are let go as soon as the
+    year is finished and its maps are written, before the next year's results are fetched."""
+    maps = folder / "maps"
+    maps.mkdir()
+
+    def jobs() -> Iterator[tuple[YearGraph, dict[str, Any]]]:
+        for year in plan.years:
+            graph = build_year(plan, year)
+            yield graph, graph.lazy
+
+    results: list[YearResult] = []
+    with closing(execution.compute_in_turn(jobs())) as computed:
+        for year in plan.years:
+            with stages.stage(f"compute {year}"):
+                graph, done = next(computed)
+                assert graph.year == year
+                graph.lazy.clear()  # the graph embeds arrays (zones, masks): let it go
+                result = finish_year(plan, graph, done)
+                done.clear()  # the parts' maps: the item maps in result.maps replace them
+            with stages.stage(f"write maps {year}"):
+                _write_maps(maps, plan, result)
+                result.maps.clear()
+            results.append(result)
+    return results
 
 
 def _tables(
@@ -124,40 +181,37 @@ def _share_warnings(plan: RunPlan, accounts: pd.DataFrame) -> list[Problem]:
     return out
 
 
-def _write(
-    folder: Path, plan: RunPlan, results: list[YearResult], tables: dict[str, pd.DataFrame]
-) -> None:
+def _write(folder: Path, plan: RunPlan, tables: dict[str, pd.DataFrame]) -> None:
     for name, frame in tables.items():
         write_table(frame, folder / f"{name}.csv", parquet=name == "accounts")
     write_units(plan.hierarchy.polygons(), folder / "units.gpkg")
-    maps = folder / "maps"
-    maps.mkdir()
-    tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}
-    for result in results:
-        for item_id, item in result.items.items():
-            if item_id not in result.maps:
-                continue  # reported per unit: no map
-            quantity = result.maps[item_id]
-            unit = item.info.quantity_unit
-            stem = f"{item_id}_{result.year}"
-            write_cog(
-                quantity,
-                plan.grid,
-                maps / f"{stem}_quantity.tif",
-                units=f"{unit} per cell",
-                description=f"{item.info.name_en} {result.year}: quantity per cell",
-                tags=tags,
-            )
-            value = _value_map(result, item_id, plan)
-            write_cog(
-                value,
-                plan.grid,
-                maps / f"{stem}_value.tif",
-                units="CNY per cell",
-                description=f"{item.info.name_en} {result.year}: value per cell",
-                tags=tags,
-            )
     (folder / "README.txt").write_text(_readme(plan), encoding="utf-8")
+
+
+def _write_maps(maps: Path, plan: RunPlan, result: YearResult) -> None:
+    """The year's quantity and value map of every raster item (COG)."""
+    tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}
+    for item_id, item in result.items.items():
+        if item_id not in result.maps:
+            continue  # reported per unit: no map
+        unit = item.info.quantity_unit
+        stem = f"{item_id}_{result.year}"
+        write_cog(
+            result.maps[item_id],
+            plan.grid,
+            maps / f"{stem}_quantity.tif",
+            units=f"{unit} per cell",
+            description=f"{item.info.name_en} {result.year}: quantity per cell",
+            tags=tags,
+        )
+        write_cog(
+            _value_map(result, item_id, plan),
+            plan.grid,
+            maps / f"{stem}_value.tif",
+            units="CNY per cell",
+            description=f"{item.info.name_en} {result.year}: value per cell",
+            tags=tags,
+        )
 
 
 def _value_map(result: YearResult, item_id: str, plan: RunPlan) -> np.ndarray:

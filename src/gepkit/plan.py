@@ -695,13 +695,17 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
     tasks: dict[str, Any] = {}
     checked: dict[str, tuple[str, int, LayerSource | None]] = {}
 
+    def region(layer: Any) -> Any:
+        """The region mask chunked like the layer (sent to distributed workers once)."""
+        return plan.zones.constant(mask, layer.chunks[-2:], "zones-region")
+
     def stats(layer: Any) -> tuple[Any, ...]:
-        inside = dsa.where(mask, layer, np.nan)
+        inside = dsa.where(region(layer), layer, np.nan)
         return (
             dsa.nanmin(inside),
             dsa.nanmax(inside),
             dsa.nanmean(inside),
-            (dsa.isnan(layer) & mask).sum(),
+            (dsa.isnan(layer) & region(layer)).sum(),
             layer.shape[0] if layer.ndim == 3 else 1,
         )
 
@@ -716,7 +720,9 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
             checked[key] = (name, year, layer_source)
             if LAYERS[name].kind == "categorical":
                 codes = dsa.where(dsa.isnan(layer), -1, layer).astype("int64")
-                tasks[key] = dsa.unique(dsa.where(mask, codes, OUTSIDE), return_counts=True)
+                tasks[key] = dsa.unique(
+                    dsa.where(region(layer), codes, OUTSIDE), return_counts=True
+                )
             else:
                 tasks[key] = stats(layer)
         if not plan.derived and not plan.derivations:

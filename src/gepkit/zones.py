@@ -21,7 +21,7 @@ held in a sparse :class:`BoundaryTable`, and the zonal sums are the centre sums 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -37,6 +37,7 @@ from flox.xarray import xarray_reduce
 from rasterio.features import rasterize
 
 from gepkit.errors import InputError, Problem
+from gepkit.execution import constant
 from gepkit.grid import AccountingGrid
 
 NO_UNIT = -1
@@ -368,8 +369,22 @@ class Zones:
         return weights
 
     def leaf_da(self, chunks: Any = None) -> xr.DataArray:
-        da = self.grid.wrap(self.leaf_index, name="unit", units="dimensionless")
-        return da.chunk(chunks) if chunks is not None else da
+        """The leaf index as a DataArray: numpy, or dask with ``chunks`` (a tuple, or a mapping
+        of the dims ``y`` and ``x``) as a constant of the run (gepkit.execution.constant)."""
+        if chunks is None:
+            return self.grid.wrap(self.leaf_index, name="unit", units="dimensionless")
+        return self.grid.wrap(
+            self.constant(self.leaf_index, chunks, "zones-leaf"), name="unit", units="dimensionless"
+        )
+
+    @staticmethod
+    def constant(array: np.ndarray, chunks: Any, name: str) -> dsa.Array:
+        """A grid-sized array of the zones (``y``, ``x``) as a dask array of ``chunks`` (a
+        tuple, or a mapping of the dims ``y`` and ``x``): embedded in the graphs, or on a
+        distributed scheduler sent to the workers once per run (gepkit.execution.constant)."""
+        if isinstance(chunks, Mapping):
+            chunks = (chunks["y"], chunks["x"])
+        return constant(array, chunks, name)
 
     def pixel_counts(self) -> pd.Series:
         """Pixels per leaf by pixel centre."""
@@ -755,8 +770,11 @@ def parent_sums(
     for depth, (codes, index) in zones.parent_index.items():
         first = next(iter(quantities.data_vars.values()))
         chunks = dict(zip(first.dims, first.chunks, strict=True)) if first.chunks else None
-        by = zones.grid.wrap(index, name="parent", units="dimensionless")
-        by = by.chunk(chunks) if chunks else by
+        by = zones.grid.wrap(
+            zones.constant(index, chunks, f"zones-parent-{depth}") if chunks else index,
+            name="parent",
+            units="dimensionless",
+        )
         sums = xarray_reduce(
             quantities,
             by,
@@ -786,7 +804,13 @@ def masked_totals(
     weight grid built block by block from the centre raster and the boundary table), a plain
     weighted sum independent of the zonal sums and their corrections.
     """
-    mask = zones.grid.wrap(zones.leaf_index != NO_UNIT, name="mask", units="dimensionless")
+    inside = zones.leaf_index != NO_UNIT
+    chunks = next((v.chunks for v in quantities.data_vars.values() if v.chunks), None)
+    mask = zones.grid.wrap(
+        zones.constant(inside, chunks[-2:], "zones-inside") if chunks else inside,
+        name="mask",
+        units="dimensionless",
+    )
     if zones.boundary is None:
         return quantities.where(mask).sum(skipna=True)
     out = {}
@@ -812,8 +836,9 @@ def _weight_grid(leaf_index: np.ndarray, table: BoundaryTable, chunks: Any) -> A
         weights = (leaf_index != NO_UNIT).astype("float64")
         weights.reshape(-1)[table.pixel] = table.inside
         return weights
-    return dsa.from_array(leaf_index, chunks=chunks).map_blocks(
+    return dsa.map_blocks(
         _weight_block,
+        Zones.constant(leaf_index, chunks, "zones-leaf"),
         pixel=table.pixel,
         inside=table.inside,
         width=table.width,

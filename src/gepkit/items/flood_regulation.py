@@ -429,7 +429,7 @@ def _on_grid(
     if chunks is None:
         data: Any = fill_cells(zones.leaf_index, 0, 0, rows, cols, values, leaf_density)
     else:
-        leaf = dsa.from_array(zones.leaf_index, chunks=chunks)
+        leaf = zones.constant(zones.leaf_index, chunks, "zones-leaf")
         data = dsa.map_blocks(
             fill_block,
             leaf,

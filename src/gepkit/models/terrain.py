@@ -204,7 +204,11 @@ def flow_accumulation(
     require_units(dem, "m", "dem")
     data = dem.data
     if isinstance(data, dsa.Array):
-        task = dask.delayed(_route, nout=2, pure=True)(data, algorithm)
+        # The whole DEM as one block whose key follows from the DEM's graph: the routing task's
+        # key and its dependency are then the same whenever the same DEM is routed (e.g. in
+        # every year of a run), as a distributed scheduler requires of equal keys.
+        (whole,) = data.rechunk(data.shape).to_delayed(optimize_graph=False).ravel()
+        task = dask.delayed(_route, nout=2, pure=True)(whole, algorithm)
         dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
         filled = dsa.from_delayed(task[0], shape=data.shape, dtype=dtype).rechunk(data.chunks)
         accumulation = dsa.from_delayed(task[1], shape=data.shape, dtype="float64").rechunk(
