@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -21,13 +19,13 @@ import numpy as np
 from markupsafe import Markup
 
 from gepkit.decisions.asset_value import formula, horizon_label
+from gepkit.report.formatting import digits_for, money_scale, number, percent
+from gepkit.report.pdf import CJK_FONTS, css_fonts
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from gepkit.decisions.value_area import Valuation
-
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Micro Hei")
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {
@@ -254,51 +252,6 @@ WEIGHTING_NOTE = {
         "counties, 5 % for the smallest urban districts; see the docs).",
     },
 }
-
-
-# --------------------------------------------------------------------------------------------
-# Numbers
-# --------------------------------------------------------------------------------------------
-
-
-def money_scale(values: Any, lang: str) -> tuple[float, str]:
-    """(divisor, unit label): CNY million in English; 万元, or 亿元 from 1 亿 on, in Chinese."""
-    if lang == "en":
-        return 1e6, "CNY million"
-    finite = [
-        abs(float(v)) for v in np.ravel(np.asarray(values, dtype="float64")) if np.isfinite(v)
-    ]
-    largest = max(finite, default=0.0)
-    return (1e8, "亿元") if largest >= 1e8 else (1e4, "万元")
-
-
-def number(value: Any, digits: int | None = None) -> str:
-    """Thousands separators; decimals by magnitude (2 below 100, 1 below 10,000, else 0)."""
-    if value is None:
-        return "–"
-    value = float(value)
-    if not math.isfinite(value):
-        return "–"
-    if digits is None:
-        size = abs(value)
-        digits = 2 if size < 100 else 1 if size < 10_000 else 0
-    return f"{value:,.{digits}f}"
-
-
-def digits_for(values: Any) -> int:
-    """Decimals for a column of numbers, by the largest: 2 below 100, 1 below 10,000, else 0 (so
-    that a table's figures line up)."""
-    finite = [
-        abs(float(v)) for v in np.ravel(np.asarray(values, dtype="float64")) if np.isfinite(v)
-    ]
-    largest = max(finite, default=0.0)
-    return 2 if largest < 100 else 1 if largest < 10_000 else 0
-
-
-def percent(value: Any) -> str:
-    if value is None or not math.isfinite(float(value)):
-        return "–"
-    return f"{float(value) * 100:.1f} %"
 
 
 # --------------------------------------------------------------------------------------------
@@ -695,7 +648,7 @@ def context(valuation: Valuation, info: dict[str, Any]) -> dict[str, Any]:
         "warnings": [w.text(lang) for w in shown],
         "notes": notes,
         "footer": t["footer"].format(version=info["gepkit_version"]),
-        "fonts": ", ".join(f'"{f}"' for f in CJK_FONTS),
+        "fonts": css_fonts(),
     }
 
 
@@ -771,14 +724,6 @@ def _top_items(valuation: Valuation, year: int, lang: str) -> list[dict[str, Any
 def render_html(valuation: Valuation, info: dict[str, Any]) -> str:
     template = _environment().get_template("parcel_summary.html.j2")
     return template.render(**context(valuation, info))
-
-
-def write_pdf(html: str, path: Path) -> None:
-    """Render the HTML to PDF (WeasyPrint; fonts through fontconfig, nothing fetched)."""
-    from weasyprint import HTML
-
-    # hinting=True keeps the fonts' hints: removing them from a CJK font costs seconds.
-    HTML(string=html, base_url=None).write_pdf(str(path), hinting=True)
 
 
 def console_table(valuation: Valuation) -> Table:

@@ -121,6 +121,12 @@ class RunResults:
     def extent(self) -> pd.DataFrame:
         return _read_csv(self.folder / "extent.csv")
 
+    def table(self, name: str) -> pd.DataFrame | None:
+        """Another CSV of the folder (``components.csv``, ``by_ecosystem.csv``, ``parts.csv``,
+        ``gaps.csv``, ``checks.csv`` …), codes as text, or None when the run did not write it."""
+        path = self.folder / name
+        return _read_csv(path) if path.is_file() else None
+
     @cached_property
     def units(self) -> gpd.GeoDataFrame:
         """units.gpkg: every unit with its polygon in the grid CRS (index ``code``)."""

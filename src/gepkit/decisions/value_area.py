@@ -1502,8 +1502,9 @@ def describe(valuation: Valuation, command: str) -> dict[str, Any]:
 
 def write(valuation: Valuation, out: Path, *, overwrite: bool, command: str) -> Path:
     """Write the output folder atomically."""
-    from gepkit.decisions.parcel_summary import render_html, write_pdf
+    from gepkit.decisions.parcel_summary import render_html
     from gepkit.io.outputs import atomic_folder, write_json, write_table
+    from gepkit.report.pdf import write_pdf
 
     info = describe(valuation, command)
     html = render_html(valuation, info)
