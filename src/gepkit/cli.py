@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -21,6 +21,7 @@ from gepkit import __version__, boundaries
 from gepkit.catalogue.profiles import DEFAULT_PROFILE
 from gepkit.config import RunConfig, load_config
 from gepkit.errors import GepError, InputError, OutputError
+from gepkit.execution import ExecutionError
 from gepkit.init import write_starter, write_workbook
 from gepkit.inspect import InspectReport, LayerReport, config_error_report, inspect_config
 from gepkit.io.template import csv_folder_for, write_template
@@ -28,6 +29,9 @@ from gepkit.manifest import DEMO_NOTICE
 from gepkit.pipeline import RunResult, run
 from gepkit.plan import RunPlan, prepare, read_hierarchy
 from gepkit.progress import Stages
+
+if TYPE_CHECKING:
+    from gepkit.report.render import ReportResult
 
 app = typer.Typer(
     name="gep",
@@ -84,13 +88,24 @@ def _fail(err: Exception) -> None:
     if isinstance(err, OutputError):
         errors.print(f"[bold red]Cannot write:[/] {escape(str(err))}")
         raise typer.Exit(EXIT_INPUT)
+    if isinstance(err, ExecutionError):
+        errors.print(f"[bold red]Cannot compute:[/] {escape(str(err))}", soft_wrap=True)
+        errors.print("Nothing was written.")
+        raise typer.Exit(EXIT_INPUT)
     errors.print(f"[bold red]Error:[/] {escape(str(err))}")
     raise typer.Exit(1)
 
 
-def _load(config_path: Path, years: list[int] | None) -> RunConfig:
+def _load(
+    config_path: Path,
+    years: list[int] | None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> RunConfig:
     try:
-        return load_config(config_path).for_years(years)
+        config = load_config(config_path).for_years(years)
+        return config.with_execution(workers=workers, scheduler=scheduler)
     except GepError as err:
         _fail(err)
         raise  # unreachable: _fail always exits
@@ -166,6 +181,13 @@ def _show_summary(result: RunResult) -> None:
         console.print(items)
     if plan.not_computed:
         console.print(plan.not_computed_text(), highlight=False)
+    execution = result.manifest.get("execution", {})
+    if execution.get("scheduler") == "distributed":
+        console.print(
+            f"Computed on {escape(str(execution['cluster']))} at {escape(str(execution['address']))}: "
+            f"{execution['workers']} worker(s), {execution['threads']} thread(s)",
+            highlight=False,
+        )
     console.print(f"Results written to [bold]{result.out_dir}[/]")
 
 
@@ -190,6 +212,24 @@ OutOption = Annotated[Path, typer.Option("--out", "-o", help="Output folder (wri
 OverwriteOption = Annotated[
     bool, typer.Option("--overwrite", help="Replace an existing output folder.")
 ]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Compute on N local worker processes (dask.distributed LocalCluster); "
+        "default: the threads of this process, or [run] workers.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Compute on the dask.distributed cluster whose scheduler is at ADDRESS "
+        "(tcp://host:8786); workers read the inputs by the same paths (docs/scale.md).",
+        metavar="ADDRESS",
+    ),
+]
 
 
 @app.command()
@@ -197,11 +237,22 @@ def demo(
     out: OutOption = Path("runs/jiangxi-demo"),
     overwrite: OverwriteOption = False,
     year: YearsOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="Write the accounting report (zh/en, HTML/PDF) into OUT/report.",
+        ),
+    ] = True,
 ) -> None:
     """Run the Jiangxi demo account (100 counties, 11 cities, the province) shipped with gepkit."""
-    config = _load(demo_config_path(), year)
+    config = _load(demo_config_path(), year, workers=workers, scheduler=scheduler)
     result = _run(config, out, overwrite, "gep demo")
     _show_summary(result)
+    if report:
+        _report_after_run(result.out_dir, required=False)
 
 
 @app.command(name="run")
@@ -210,11 +261,109 @@ def run_command(
     year: YearsOption = None,
     out: OutOption = Path("gep-output"),
     overwrite: OverwriteOption = False,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="Also write the accounting report (zh/en, HTML/PDF) into OUT/report.",
+        ),
+    ] = False,
 ) -> None:
     """Compute the GEP account described by CONFIG."""
-    cfg = _load(config, year)
+    cfg = _load(config, year, workers=workers, scheduler=scheduler)
     result = _run(cfg, out, overwrite, f"gep run {config}")
     _show_summary(result)
+    if report:
+        _report_after_run(result.out_dir, required=True)
+
+
+def _report_after_run(run_dir: Path, *, required: bool) -> None:
+    """The report of a run just written.  When it cannot be made (no CJK font …) the account
+    stays; ``required`` (``gep run --report``) makes that an error, else a warning."""
+    try:
+        written = _write_report(run_dir, None, None, None)
+    except GepError as err:
+        message = " ".join(str(err).split())
+        if required:
+            errors.print(
+                f"[bold red]Report not written:[/] {escape(message)}\n"
+                f"The account in {escape(str(run_dir))} is complete; write the report later "
+                f"with `gep report {escape(str(run_dir))}`.",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_INPUT) from err
+        console.print(
+            f"[yellow]warning:[/] report not written: {escape(message)} — write it later with "
+            f"`gep report {escape(str(run_dir))}`",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    _show_report(written)
+
+
+def _write_report(
+    run_dir: Path, langs: list[str] | None, formats: list[str] | None, out: Path | None
+) -> ReportResult:
+    from gepkit.report.render import FORMATS, LANGS, write_report
+
+    with console.status("writing the report …") as status:
+        return write_report(
+            run_dir,
+            langs=langs or list(LANGS),
+            formats=formats or list(FORMATS),
+            out=out,
+            progress=lambda step: status.update(f"report: {step} …"),
+        )
+
+
+def _show_report(result: ReportResult) -> None:
+    names = ", ".join(p.name for p in result.files)
+    console.print(
+        f"Report written to [bold]{escape(str(result.out))}[/] ({escape(names)}) in "
+        f"{result.timings.get('total', 0.0):.0f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command(name="report")
+def report_command(
+    run_dir: Annotated[
+        Path, typer.Argument(help="A run folder written by `gep run` or `gep demo`.")
+    ],
+    lang: Annotated[
+        list[str] | None,
+        typer.Option("--lang", "-l", help="zh or en (repeatable); default: both."),
+    ] = None,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="html or pdf (repeatable); default: both."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder of the report; default: RUN_DIR/report."),
+    ] = None,
+) -> None:
+    """Write the GEP accounting report of a run in Chinese and English, HTML and PDF: headline
+    indicators, extent, quantities, prices, values by item, ecosystem type and unit, change,
+    maps, data sources and quality, method notes; report_data.json traces every printed figure
+    to its file and rows."""
+    from gepkit.report.fonts import FontMissingError
+
+    try:
+        written = _write_report(run_dir, lang, fmt, out)
+    except FontMissingError as err:
+        errors.print(f"[bold red]Cannot write the report:[/] {escape(str(err))}", soft_wrap=True)
+        errors.print("Nothing was written.")
+        raise typer.Exit(EXIT_INPUT) from err
+    except GepError as err:
+        _fail(err)
+        raise
+    _show_report(written)
 
 
 @app.command()
@@ -702,6 +851,50 @@ def value_area_command(
         _fail(err)
         raise
     valuing.show(result, console, out)
+
+
+@app.command()
+def synth(
+    pixels: Annotated[
+        int, typer.Option("--pixels", "-n", help="Number of grid cells, about (≥ 10,000).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the region.")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same bytes.")] = 1,
+    resolution: Annotated[float, typer.Option("--resolution", help="Cell size in metres.")] = 30.0,
+    years: Annotated[
+        list[int] | None,
+        typer.Option("--years", "--year", "-y", help="Accounting year (repeatable)."),
+    ] = None,
+    overwrite: OverwriteOption = False,
+) -> None:
+    """Write a synthetic region of any size (tiled COGs, units, registers, tables, gep.toml)
+    that `gep run` accounts as it is: for tests and benchmarks."""
+    from gepkit import synth as synthesis
+
+    with _progress() as progress:
+        task: TaskID | None = None
+
+        def advance(stage: str, done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                task = progress.add_task(f"write {stage}", total=total)
+            progress.update(task, completed=done)
+
+        try:
+            result = synthesis.synthesize(
+                pixels,
+                out,
+                seed=seed,
+                resolution=resolution,
+                years=years or [2020],
+                overwrite=overwrite,
+                progress=advance,
+            )
+        except GepError as err:
+            progress.stop()
+            _fail(err)
+            raise
+    synthesis.show(result, console)
 
 
 @app.command()
