@@ -451,7 +451,7 @@ def assess(
         raise InputError(problems)
 
     warnings: list[str] = []
-    _, plural, _ = level_words(level)
+    singular, plural, _ = level_words(level)
     codes = table.values.index
     points = pd.DataFrame(index=codes, dtype=float)
     details: dict[str, pd.DataFrame] = {}
@@ -513,9 +513,10 @@ def assess(
         if veto.if_missing == "veto":
             hit = hit | vals.isna()
         elif vals.isna().any():
+            unchecked = int(vals.isna().sum())
             warnings.append(
-                f"veto on {veto.indicator} not checked for {int(vals.isna().sum())} {plural} "
-                "without a value (if_missing = 'pass')"
+                f"veto on {veto.indicator} not checked for {unchecked} "
+                f"{plural if unchecked != 1 else singular} without a value (if_missing = 'pass')"
             )
         veto_hits[column] = hit
         if veto.cap is not None:
