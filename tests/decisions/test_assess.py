@@ -425,7 +425,7 @@ def test_flag_veto_and_missing_values_that_veto(fake_run: Path, tmp_path: Path) 
         "990201": True,
         "990202": True,
     }
-    assert any("veto on gep_per_capita not checked for 1 counties" in w for w in result.warnings)
+    assert any("veto on gep_per_capita not checked for 1 county" in w for w in result.warnings)
 
 
 def test_peer_groups_within_parent_and_same_rank_ties(fake_run: Path, tmp_path: Path) -> None:
