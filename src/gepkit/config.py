@@ -53,7 +53,7 @@ class RunSpec(_Strict):
     """Items of the profile left out of this run (recorded in the manifest)."""
     demo: bool = False
     """Marks every output as demo values (illustrative inputs, not an official account)."""
-    chunk: int = Field(default=2048, ge=2)
+    chunk: int = Field(default=1024, ge=2)
     """Side of the square dask blocks, in cells."""
     allocation_key: Literal["area", "population"] = "area"
     """How a value reported for a unit (a county) whose sub-units (townships) report none is

@@ -126,7 +126,7 @@ def synthesize(
         stats = _statistics(landscape, units.counties)
         stats.to_csv(folder / "statistics.csv", index=False, lineterminator="\n")
         tables = write_tables(folder / "tables", seed)
-        chunk = 2048
+        chunk = 1024
         config = folder / "gep.toml"
         config.write_text(
             config_text(
