@@ -7,7 +7,6 @@ named option).  Relative paths are resolved against the folder holding the confi
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from pydantic import (
 
 from gepkit.catalogue.profiles import DEFAULT_PROFILE
 from gepkit.errors import ConfigError, Problem
+from gepkit.io.toml_files import read_toml
 
 Resampling = Literal["auto", "nearest", "mode", "bilinear", "average", "cubic"]
 Stack = Literal["monthly", "16day", "8day", "daily"]
@@ -284,22 +284,12 @@ class RunConfig(_Strict):
 def load_config(path: Path) -> RunConfig:
     """Read and validate ``gep.toml``; every problem is reported at once as :class:`ConfigError`."""
     where = str(path)
-    if not path.is_file():
-        raise ConfigError(
-            Problem(
-                where=where,
-                message="config file not found",
-                hint="give the path of a gep.toml (see docs/configuration.md)",
-            )
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            Problem(where=where, message="is not UTF-8 text", hint="save the file as UTF-8")
-        ) from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(Problem(where=where, message=f"is not valid TOML: {err}")) from err
+    data = read_toml(
+        path,
+        missing="config file not found",
+        missing_hint="give the path of a gep.toml (see docs/configuration.md)",
+        error=ConfigError,
+    )
     try:
         config = RunConfig.model_validate(data)
     except ValidationError as err:

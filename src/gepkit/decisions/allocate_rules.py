@@ -12,7 +12,6 @@ floors against caps); everything that needs the run (years, unit codes, values) 
 from __future__ import annotations
 
 import re
-import tomllib
 import types
 import typing
 from fractions import Fraction
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gepkit.decisions.allocate_math import exact
 from gepkit.errors import ConfigError, Problem
+from gepkit.io.toml_files import read_toml
 
 DOC = "see docs/decisions/allocate.md for every setting"
 GEP_CLASSES = ("gep", "provisioning", "regulating", "cultural")
@@ -192,22 +192,12 @@ class AllocationRules(_Strict):
 def load_rules(path: Path) -> AllocationRules:
     """Read and check a rule file; every problem is reported at once (:class:`ConfigError`)."""
     where = str(path)
-    if not path.is_file():
-        raise ConfigError(
-            Problem(
-                where=where,
-                message="rule file not found",
-                hint="give the path of an allocation rule file (e.g. allocate.toml); " + DOC,
-            )
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise ConfigError(
-            Problem(where=where, message="is not UTF-8 text", hint="save the file as UTF-8")
-        ) from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(Problem(where=where, message=f"is not valid TOML: {err}")) from err
+    data = read_toml(
+        path,
+        missing="rule file not found",
+        missing_hint="give the path of an allocation rule file (e.g. allocate.toml); " + DOC,
+        error=ConfigError,
+    )
     try:
         rules = AllocationRules.model_validate(data)
     except ValidationError as err:

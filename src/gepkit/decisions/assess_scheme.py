@@ -11,7 +11,6 @@ the list of known ones); the rules that involve several settings are checked tog
 from __future__ import annotations
 
 import itertools
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from gepkit.decisions.assess_indicators import INDICATORS
 from gepkit.errors import InputError, Problem
+from gepkit.io.toml_files import read_toml
 
 Method = Literal["rank", "minmax", "threshold", "target", "flag"]
 Direction = Literal["higher", "lower"]
@@ -166,23 +166,12 @@ def _problem_from(where: str, error: Any) -> Problem:
 def load_scheme(path: Path) -> Scheme:
     """Read and check a scheme; every problem is reported at once (:class:`InputError`)."""
     where = str(path)
-    if not path.is_file():
-        raise InputError(
-            Problem(
-                where=where,
-                message="scheme file not found",
-                hint="give a scheme TOML, e.g. the demo's "
-                "src/gepkit/data/demo/jiangxi/decisions/assess.toml",
-            )
-        )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise InputError(
-            Problem(where=where, message="is not UTF-8 text", hint="save the file as UTF-8")
-        ) from err
-    except tomllib.TOMLDecodeError as err:
-        raise InputError(Problem(where=where, message=f"is not valid TOML: {err}")) from err
+    data = read_toml(
+        path,
+        missing="scheme file not found",
+        missing_hint="give a scheme TOML, e.g. the demo's "
+        "src/gepkit/data/demo/jiangxi/decisions/assess.toml",
+    )
     try:
         scheme = Scheme.model_validate(data)
     except ValidationError as err:

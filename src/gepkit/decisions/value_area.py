@@ -25,7 +25,6 @@ document in :mod:`gepkit.decisions.parcel_summary`.  Users' guide: docs/decision
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -39,7 +38,6 @@ import rasterio
 import shapely
 from affine import Affine
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from pyogrio.errors import DataLayerError, DataSourceError
 from rasterio.windows import Window
 
 from gepkit import __version__
@@ -61,6 +59,8 @@ from gepkit.decisions.run_results import RunResults
 from gepkit.errors import InputError, Problem
 from gepkit.grid import AccountingGrid
 from gepkit.io.hashing import sha256_file
+from gepkit.io.toml_files import read_toml
+from gepkit.io.vectors import open_vector
 
 Key = Literal["area", "ecosystem_area"]
 Lang = Literal["zh", "en"]
@@ -186,20 +186,11 @@ def load_settings(
     where = str(config) if config else "command line"
     data: dict[str, Any] = {}
     if config is not None:
-        if not config.is_file():
-            raise InputError(
-                Problem(
-                    where=where,
-                    message="settings file not found",
-                    hint="give the path of a value-area.toml, or leave --config out for the defaults",
-                )
-            )
-        try:
-            data = tomllib.loads(config.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise InputError(
-                Problem(where=where, message=f"is not valid UTF-8 TOML: {err}")
-            ) from err
+        data = read_toml(
+            config,
+            missing="settings file not found",
+            missing_hint="give the path of a value-area.toml, or leave --config out for the defaults",
+        )
     try:
         parsed = _ConfigFile.model_validate(data)
     except ValidationError as err:
@@ -302,24 +293,13 @@ def read_parcels(
     polygonal parts) and a warning names them.
     """
     where = str(path)
-    if not path.is_file():
-        raise InputError(
-            Problem(
-                where=where,
-                message="parcels file not found",
-                hint="give a GeoJSON, GeoPackage or Shapefile (.shp with its .dbf, .shx, .prj)",
-            )
-        )
-    try:
-        frame = gpd.read_file(path, layer=layer)
-    except (DataSourceError, DataLayerError, ValueError) as err:
-        raise InputError(
-            Problem(
-                where=where,
-                message=f"is not a readable vector file ({err})",
-                hint="use GeoJSON, GeoPackage or a Shapefile",
-            )
-        ) from err
+    frame = open_vector(
+        path,
+        where=where,
+        layer=layer,
+        missing="parcels file not found",
+        missing_hint="give a GeoJSON, GeoPackage or Shapefile (.shp with its .dbf, .shx, .prj)",
+    )
     problems: list[Problem] = []
     warnings: list[Note] = []
     fields = [str(c) for c in frame.columns if c != "geometry"]

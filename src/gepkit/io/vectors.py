@@ -25,6 +25,32 @@ def _code_text(value: Any) -> str:
     return str(value).strip()
 
 
+def open_vector(
+    path: Path,
+    *,
+    where: str,
+    layer: str | None,
+    missing: str,
+    missing_hint: str,
+    name_in_message: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a GeoJSON, GeoPackage or Shapefile; a missing or unreadable file raises
+    :class:`InputError` (``missing``, ``missing_hint``: the message and fix for a missing file)."""
+    if not path.is_file():
+        raise InputError(Problem(where=where, message=missing, hint=missing_hint))
+    try:
+        return gpd.read_file(path, layer=layer)
+    except (DataSourceError, DataLayerError, ValueError) as err:
+        name = f"{path.name} " if name_in_message else ""
+        raise InputError(
+            Problem(
+                where=where,
+                message=f"{name}is not a readable vector file ({err})",
+                hint="use GeoJSON, GeoPackage or a Shapefile",
+            )
+        ) from err
+
+
 def read_units(
     path: Path,
     *,
@@ -40,24 +66,14 @@ def read_units(
     Returns the frame and a list of warnings.  Raises :class:`InputError` listing every problem
     (missing file or fields, empty or duplicate codes, missing CRS) at once.
     """
-    if not path.is_file():
-        raise InputError(
-            Problem(
-                where=where,
-                message=f"units file not found: {path}",
-                hint="check [units] path (relative paths are resolved against the config file)",
-            )
-        )
-    try:
-        frame = gpd.read_file(path, layer=layer)
-    except (DataSourceError, DataLayerError, ValueError) as err:
-        raise InputError(
-            Problem(
-                where=where,
-                message=f"{path.name} is not a readable vector file ({err})",
-                hint="use GeoJSON, GeoPackage or a Shapefile",
-            )
-        ) from err
+    frame = open_vector(
+        path,
+        where=where,
+        layer=layer,
+        missing=f"units file not found: {path}",
+        missing_hint="check [units] path (relative paths are resolved against the config file)",
+        name_in_message=True,
+    )
     problems: list[Problem] = []
     warnings: list[Problem] = []
     fields = [c for c in frame.columns if c != "geometry"]
