@@ -99,6 +99,37 @@ def test_weights_accumulate():
     np.testing.assert_array_equal(accumulation[0], [0.0, 2.0, 4.0, 6.0, 8.0])
 
 
+def test_default_weight_is_one_per_cell():
+    """Without a weight the kernels count 1 per cell, without an array of ones; the same as
+    explicit ones."""
+    dem = DEMS["holes_lake"]
+    filled = routing.fill_depressions(dem)
+    for direction, accumulate in (
+        (routing.flow_direction_mfd, routing.flow_accumulation_mfd),
+        (routing.flow_direction_d8, routing.flow_accumulation_d8),
+    ):
+        flow = direction(filled)
+        np.testing.assert_array_equal(accumulate(flow), accumulate(flow, np.ones(dem.shape)))
+        with pytest.raises(ValueError, match="shape"):
+            accumulate(flow, np.ones((1, 1)))
+
+
+def test_plateau_cells_are_numbered_in_grid_order():
+    """The plateau index (runs of adjacent cells per row) finds every cell's rank among the
+    plateau's cells, also for rows with several runs and for runs meeting across a row end."""
+    rng = np.random.default_rng(3)
+    ncols = 7
+    for size in (1, 2, 5, 40, 200):
+        cells = np.sort(rng.choice(40 * ncols, size=size, replace=False)).astype(np.int64)
+        search = [np.int64(i) for i in rng.permutation(cells)]
+        runs = routing._index_cells(search, ncols)
+        slots = [routing._slot(runs, int(i) // ncols, int(i) % ncols) for i in cells]
+        assert slots == list(range(size))
+    # the last cell of row 0 and the first of row 1 have consecutive indices: two runs
+    runs = routing._index_cells([np.int64(6), np.int64(7)], ncols)
+    assert routing._slot(runs, 1, 0) == 1
+
+
 # -- pygeoprocessing -----------------------------------------------------------------------------
 
 
@@ -152,3 +183,20 @@ def test_flow_accumulation_is_one_task_over_dask_blocks(chunk):
     assert lazy_accumulation.chunks is not None
     np.testing.assert_array_equal(lazy_filled.values, filled.values)
     np.testing.assert_array_equal(lazy_accumulation.values, accumulation.values)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("algorithm", ["mfd", "d8"])
+def test_routing_results_are_the_dem_dtype_and_float64(dtype, algorithm):
+    """The filled DEM keeps the DEM's dtype; the accumulation is float64 (the LS factor takes
+    differences of powers of it), as the lazy result declares before it is computed."""
+    dem = xr.DataArray(DEMS["holes_lake"].astype(dtype), dims=("y", "x"), attrs={"units": "m"})
+    filled, accumulation = flow_accumulation(dem, algorithm=algorithm)
+    lazy_filled, lazy_accumulation = flow_accumulation(dem.chunk(25), algorithm=algorithm)
+    assert filled.dtype == lazy_filled.dtype == dtype
+    assert accumulation.dtype == lazy_accumulation.dtype == "float64"
+    assert lazy_accumulation.values.dtype == "float64"
+    accumulate = getattr(routing, f"flow_accumulation_{algorithm}")
+    direction = getattr(routing, f"flow_direction_{algorithm}")
+    exact = accumulate(direction(routing.fill_depressions(dem.values)))
+    np.testing.assert_array_equal(accumulation.values, exact)

@@ -176,6 +176,11 @@ def contour_factor(
 
 
 def _route(dem: np.ndarray, algorithm: str) -> tuple[np.ndarray, np.ndarray]:
+    """Filled DEM (the DEM's dtype) and flow accumulation (float64) of a whole in-memory DEM.
+
+    The accumulation stays float64: the LS factor takes differences of powers of the upslope
+    area ((A + D²)^(m+1) − A^(m+1)), which float32's seven digits would spoil on the cells of
+    large rivers (an error of 0.6 cells in A = 10⁷ cells, against the one cell D² adds)."""
     from gepkit.models import routing
 
     # Keep the DEM's precision (float32 for most DEMs): no whole-grid float64 copy, and plateau
