@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import build_region
+from dask.callbacks import Callback
 from typer.testing import CliRunner
 
 from gepkit import execution, pipeline
@@ -130,9 +131,9 @@ def test_workers_option_computes_years_in_parallel(years_config, sequential, tmp
     events: list[str] = []
     build, finish = pipeline.build_year, pipeline.finish_year
 
-    def traced_build(plan: Any, year: int) -> Any:
+    def traced_build(plan: Any, year: int, scratch: Path) -> Any:
         events.append(f"build {year}")
-        return build(plan, year)
+        return build(plan, year, scratch)
 
     def traced_finish(plan: Any, graph: Any, done: Any) -> Any:
         events.append(f"finish {graph.year}")
@@ -167,10 +168,11 @@ def test_workers_option_computes_years_in_parallel(years_config, sequential, tmp
 # -- memory: counted, not timed ---------------------------------------------------------------
 
 
-def full_grid_arrays(shape: tuple[int, int]) -> int:
+def full_grid_arrays(shape: tuple[int, int], *, values_only: bool = False) -> int:
     """How many numpy arrays of the grid's shape are alive in this process: every object the
     garbage collector tracks is searched, with the containers it does not track (a dict of
-    arrays) and the local variables of the running frames."""
+    arrays) and the local variables of the running frames.  ``values_only``: arrays of floats
+    or booleans only (maps, masks), not the integer zone rasters of a run."""
     gc.collect()
     found: set[int] = set()
     stack: list[Any] = gc.get_objects()
@@ -182,7 +184,8 @@ def full_grid_arrays(shape: tuple[int, int]) -> int:
     while stack:
         for ref in gc.get_referents(stack.pop()):
             if isinstance(ref, np.ndarray):
-                if ref.ndim >= 2 and ref.shape[-2:] == shape:
+                wanted = not values_only or ref.dtype.kind in "fb"
+                if ref.ndim >= 2 and ref.shape[-2:] == shape and wanted:
                     found.add(id(ref))
             elif (
                 isinstance(ref, dict | list | tuple | set | frozenset)
@@ -195,21 +198,24 @@ def full_grid_arrays(shape: tuple[int, int]) -> int:
 
 
 class ArrayCounter:
-    """A reporter that counts the full-grid arrays alive when the first year has been computed
-    (its maps still held) and when each year's maps have been written (the end of the year)."""
+    """A reporter that counts the full-grid arrays alive when each year has been computed (the
+    start of writing its maps) and when its maps have been written (the end of the year)."""
 
     def __init__(self, shape: tuple[int, int]):
         self.shape = shape
         self.computed: dict[int, int] = {}
         self.ended: dict[int, int] = {}
+        self.values: list[int] = []
 
     def start(self, stage: str, total: int | None = None) -> None:
-        if stage.startswith("write maps ") and not self.computed:  # the first year only
+        if stage.startswith("write maps "):
             self.computed[int(stage.split()[-1])] = full_grid_arrays(self.shape)
+            self.values.append(full_grid_arrays(self.shape, values_only=True))
 
     def finish(self, stage: str) -> None:
         if stage.startswith("write maps "):
             self.ended[int(stage.split()[-1])] = full_grid_arrays(self.shape)
+            self.values.append(full_grid_arrays(self.shape, values_only=True))
 
     def advance(self, stage: str, steps: int = 1) -> None:
         pass
@@ -220,10 +226,14 @@ class ArrayCounter:
 
 @pytest.mark.parametrize("where", ["threads", "cluster"])
 def test_memory_does_not_grow_with_the_number_of_years(where, request, tmp_path):
-    """At the end of each year the same number of full-grid arrays is alive in a 1-year and in a
-    3-year run (the zone rasters of the run): a year's maps and computed parts are let go once
-    its maps are written.  While a year's maps are held the count is higher, so the count does
-    see them."""
+    """Once a year is computed, and again once its maps are written, no full-grid array of
+    values (a map, a mask) is alive, and at the end of each year the same number of full-grid
+    arrays in a 1-year and in a 3-year run: the zone rasters of the run (leaf units and the
+    parents' own polygons).  The maps of the parts are stored block by block in scratch files
+    during the computation and the item maps are written from them band by band, so no year's
+    map is ever whole in memory.  The count does see arrays: a stray one adds one.  (The zone
+    rasters of the previous run may still be alive when the next run computes its first
+    year: ``computed`` is compared from the second year on.)"""
     scheduler = request.getfixturevalue("cluster").scheduler_address if where == "cluster" else None
     counts = {}
     for years in ((2020,), YEARS):
@@ -233,12 +243,47 @@ def test_memory_does_not_grow_with_the_number_of_years(where, request, tmp_path)
         counter = ArrayCounter(grid)
         result = run(config, tmp_path / f"out{len(years)}", reporter=counter)
         assert result.plan.grid.shape == grid
+        zone_rasters = 1 + len(result.plan.zones.parent_index)
+        assert full_grid_arrays(grid) == zone_rasters
+        stray = np.zeros(grid)
+        assert full_grid_arrays(grid) == zone_rasters + 1
+        del stray
         counts[len(years)] = counter
         del result  # its plan holds the zone rasters: the next run counts its own only
     one, three = counts[1], counts[3]
-    assert set(three.ended.values()) == {one.ended[2020]}, (one.ended, three.ended)
-    items_with_maps = 4
-    assert three.computed[2020] >= three.ended[2020] + items_with_maps
+    assert set(one.values) == set(three.values) == {0}
+    assert set(three.ended.values()) == {one.ended[2020]}
+    assert one.computed[2020] == one.ended[2020] == three.computed[2021] == three.computed[2022]
+
+
+class WholeGridTasks(Callback):
+    """Records the dask tasks whose result is an array of the whole grid's shape."""
+
+    def __init__(self, shape: tuple[int, int]):
+        super().__init__()
+        self.shape = shape
+        self.names: list[str] = []
+
+    def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        if isinstance(result, np.ndarray) and result.shape[-2:] == self.shape:
+            self.names.append(str(key[0] if isinstance(key, tuple) else key).rsplit("-", 1)[0])
+
+
+def test_no_task_but_flow_routing_makes_a_whole_grid(tmp_path):
+    """In blocks of 5 × 5 cells of a 10 × 10 grid, the only tasks whose result is a whole
+    grid are those of flow routing, once per DEM and year (each year is its own computation on
+    threads): the DEM put together, the filled DEM and the flow accumulation taken from the
+    routing task, and each turned into a dask array.  Every other task (reading, models, sums,
+    the stores of the maps) works on one block."""
+    names = {}
+    for years in ((2020,), YEARS):
+        config = load_config(build_region(tmp_path / f"r{len(years)}", chunk=5, years=years))
+        watch = WholeGridTasks((10, 10))
+        with watch:
+            run(config, tmp_path / f"out{len(years)}")
+        names[len(years)] = sorted(watch.names)
+    assert names[1] == ["from-value", "from-value", "getitem", "getitem", "rechunk-merge"]
+    assert names[3] == sorted(names[1] * len(YEARS))
 
 
 # -- errors --------------------------------------------------------------------------------

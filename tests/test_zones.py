@@ -16,6 +16,7 @@ from gepkit.zones import (
     NO_ECOSYSTEM,
     NO_UNIT,
     UnitHierarchy,
+    _burn,
     gap_mask,
     infer_level,
     masked_totals,
@@ -290,7 +291,7 @@ def test_rasterise_each_pixel_in_at_most_one_leaf():
     hierarchy, grid = _build()
     zones, warnings = rasterise_units(hierarchy, grid)
     assert warnings == []
-    assert zones.leaf_index.dtype == np.int32
+    assert zones.leaf_index.dtype == np.int8  # 4 leaves: the smallest type that holds them
     assert zones.leaf_codes == sorted(LEAVES)
     expected = _expected_leaf_index(grid, {c: rel for c, (_, rel) in LEAVES.items()})
     np.testing.assert_array_equal(zones.leaf_index, expected)
@@ -485,3 +486,17 @@ def test_polygons_of_parents_without_their_own_are_the_union_of_their_children()
     assert polygons.geometry["360200"].area / 1e6 == pytest.approx(
         polygons.loc["360200", "area_km2"]
     )
+
+
+def test_zone_rasters_take_the_smallest_integer_type():
+    """Up to 127 polygons give int8, up to 32,767 int16: 1 or 2 bytes a cell for the run's zone
+    rasters (0.2–0.4 GB rather than 0.7 GB each at 185 M cells), with the same indices."""
+    grid = AccountingGrid.from_bounds((0, 0, 30_000, 1_000), 10, "EPSG:32650", buffer_cells=0)
+    for count, dtype in ((127, np.int8), (128, np.int16), (300, np.int16)):
+        width = 30_000 / count
+        polygons = gpd.GeoSeries(
+            [box(i * width, 0, (i + 1) * width, 1_000) for i in range(count)], crs="EPSG:32650"
+        )
+        burnt = _burn(polygons, grid)
+        assert burnt.dtype == dtype, count
+        assert set(np.unique(burnt)) == set(range(count)), count

@@ -4,14 +4,20 @@ All per-pixel work of a year (reading, models, zonal sums, raster totals, maps) 
 graph computed by a single ``dask.compute`` call, so shared inputs are read once.  Items are
 aggregated part by part (see gepkit.items.base); caps and plausibility bounds are applied to the
 unit totals afterwards.
+
+Nothing of the grid's size comes back from the computation: the maps of the parts are stored,
+block by block as they are computed, in scratch files (gepkit.io.scratch), and the year's result
+says how the item maps follow from them (:class:`MapTerm`: a part's map times a per-unit factor,
+the cap ratio), which gepkit.pipeline writes row band by row band once the totals are known.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
-import dask
+import dask.array as dsa
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -20,6 +26,7 @@ from gepkit.allocation import to_leaves
 from gepkit.caps import apply_cap
 from gepkit.errors import GepError, InputError, Problem
 from gepkit.inputs import year_context
+from gepkit.io.scratch import ScratchGrid
 from gepkit.items import ItemResult
 from gepkit.items.base import Bound
 from gepkit.plan import RunPlan, build_item
@@ -28,7 +35,6 @@ from gepkit.valuation.prices import PricedComponent, price_components
 from gepkit.zones import (
     NOT_ATTRIBUTED,
     UnitHierarchy,
-    Zones,
     gap_mask,
     masked_totals,
     parent_sums,
@@ -68,6 +74,17 @@ class Check:
         return {**asdict(self), "rel_diff": self.rel_diff}
 
 
+@dataclass(frozen=True)
+class MapTerm:
+    """One term of an item's map: the per-pixel quantity stored in ``source`` times the
+    per-leaf-unit ``factors`` (the parts' cap ratios; float32, index of the leaf codes), spread
+    on the grid by :meth:`gepkit.zones.Zones.spread` (``centre``: as the part is summed)."""
+
+    source: ScratchGrid
+    factors: np.ndarray
+    centre: bool = False
+
+
 @dataclass
 class YearResult:
     year: int
@@ -81,7 +98,8 @@ class YearResult:
     """Pixels per unit where a part could not be computed; columns ``item::part``."""
     by_ecosystem: pd.DataFrame
     """Long table: unit_code, ecosystem_code, variable (item id or ``cells``), quantity."""
-    maps: dict[str, np.ndarray]
+    maps: dict[str, list[MapTerm]]
+    """Per raster item: the terms whose sum is its quantity map (after caps)."""
     hierarchy: UnitHierarchy
     leaf_prices: dict[tuple[str, str], pd.Series] = field(default_factory=dict)
     """Per-unit prices brought to the leaves, by (item, component)."""
@@ -136,18 +154,15 @@ class YearGraph:
     gap_cells: int
     """Pixels inside the top-level polygon in no leaf unit."""
     lazy: dict[str, Any]
-    """What one ``dask.compute`` call materialises: maps, zonal sums, totals, checks."""
+    """What one ``dask.compute`` call materialises: zonal sums, totals, checks (and, stored on
+    the way, the parts' maps)."""
+    stored: dict[str, list[tuple[list[str], ScratchGrid]]] = field(default_factory=dict)
+    """Per raster item: the scratch grid of each group of its parts (the sum of the group)."""
 
 
-def compute_year(plan: RunPlan, year: int) -> YearResult:
-    """Build, compute (with dask's current scheduler) and finish one year."""
-    graph = build_year(plan, year)
-    (done,) = dask.compute(graph.lazy)
-    return finish_year(plan, graph, done)
-
-
-def build_year(plan: RunPlan, year: int) -> YearGraph:
-    """Every item of ``year`` and the one lazy graph of the year's per-pixel work."""
+def build_year(plan: RunPlan, year: int, scratch: Path) -> YearGraph:
+    """Every item of ``year`` and the one lazy graph of the year's per-pixel work; the parts'
+    maps go to scratch grids in the folder ``scratch`` (which the workers must see)."""
     ctx = year_context(plan, year)
     results = {item_id: build_item(plan, ctx, item_id) for item_id in plan.items}
     priced = {
@@ -181,11 +196,9 @@ def build_year(plan: RunPlan, year: int) -> YearGraph:
     zones = plan.zones
     gaps = gap_mask(zones)
     codes = plan.present_codes[year]
+    stored, store = _stored_maps(plan, results, parts, scratch)
     lazy: dict[str, Any] = {
-        "maps": {
-            k: v.where(_zones_array(plan, zones.region_mask, v, "region")).astype("float32").data
-            for k, v in parts.items()
-        },
+        "maps": store,
         "sums": zonal_sums(parts, zones, ctx.ecosystem, codes, centre=placed),
         "raster": masked_totals(parts, zones, centre=placed),
         "parents": parent_sums(parts, zones, centre=placed) if parts.data_vars else {},
@@ -204,7 +217,46 @@ def build_year(plan: RunPlan, year: int) -> YearGraph:
         placed=placed,
         gap_cells=gap_cells,
         lazy=lazy,
+        stored=stored,
     )
+
+
+def map_groups(item: ItemResult) -> list[list[str]]:
+    """The parts of a raster item whose maps are stored together (summed): all of them when no
+    part is capped (each cap ratio is then 1), else one group per part."""
+    ids = [part.id for part in item.parts]
+    return [ids] if not item.caps else [[part] for part in ids]
+
+
+def _stored_maps(
+    plan: RunPlan, results: dict[str, ItemResult], parts: xr.Dataset, scratch: Path
+) -> tuple[dict[str, list[tuple[list[str], ScratchGrid]]], Any]:
+    """Scratch grids for the maps of the raster items' part groups (:func:`map_groups`: float32,
+    NaN outside the region) and the lazy store that fills them as their blocks are computed."""
+    stored: dict[str, list[tuple[list[str], ScratchGrid]]] = {}
+    sources: list[Any] = []
+    targets: list[ScratchGrid] = []
+    region: xr.DataArray | None = None
+    for item_id, item in results.items():
+        if not item.spatial:
+            continue
+        stored[item_id] = []
+        for n, group in enumerate(map_groups(item)):
+            total: xr.DataArray | None = None
+            for part in group:
+                quantity = parts[f"{item_id}{PART_SEP}{part}"]
+                if region is None:
+                    region = _zones_array(plan, plan.zones.region_mask, quantity, "region")
+                masked = quantity.where(region).astype("float32")
+                total = masked if total is None else total + masked
+            assert total is not None
+            target = ScratchGrid.create(scratch / f"{item_id}-{n}.f32", plan.grid.shape)
+            data = total.transpose("y", "x").data
+            sources.append(data if isinstance(data, dsa.Array) else dsa.from_array(data))
+            targets.append(target)
+            stored[item_id].append((group, target))
+    store = dsa.store(sources, cast(Any, targets), lock=False, compute=False) if sources else None
+    return stored, store
 
 
 def _zones_array(plan: RunPlan, array: np.ndarray, like: xr.DataArray, name: str) -> xr.DataArray:
@@ -272,12 +324,9 @@ def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearRe
                 by_part = pd.DataFrame({column: leaf_raw[name]}, index=leaf_codes)
             leaf_by_eco = leaf_by_eco.add(by_part.mul(ratios[name], axis=0), fill_value=0.0)
         by_eco.append(_long(hierarchy.roll_up(leaf_by_eco), item_id))
-        if item.spatial:
-            result.maps[item_id] = _item_map(
-                zones,
-                [done["maps"][n] for n in names],
-                [ratios[n] for n in names],
-                [n in placed for n in names],
+        if item_id in graph.stored:
+            result.maps[item_id] = _map_terms(
+                item_id, graph.stored[item_id], ratios, placed, zones.leaf_codes
             )
     cells = pd.DataFrame(sums["cells"].values, index=leaf_codes, columns=eco_codes)
     by_eco.append(_long(hierarchy.roll_up(cells), "cells"))
@@ -386,23 +435,27 @@ def _long(wide: pd.DataFrame, variable: str) -> pd.DataFrame:
     return long
 
 
-def _item_map(
-    zones: Zones,
-    part_maps: list[np.ndarray],
-    ratios: list[pd.Series],
-    placed: list[bool],
-) -> np.ndarray:
-    """Per-pixel item quantity: Σ parts, each scaled by its leaf unit's cap ratio.
+def _map_terms(
+    item_id: str,
+    stored: list[tuple[list[str], ScratchGrid]],
+    ratios: dict[str, pd.Series],
+    placed: set[str],
+    leaf_codes: list[str],
+) -> list[MapTerm]:
+    """The terms of an item's quantity map: each stored group of parts scaled by its leaf
+    unit's cap ratio (1 for a group of uncapped parts).
 
     Under coverage weighting the map still holds each pixel's whole quantity (the unit totals
     weight it by the fractions); a boundary pixel shared by units with different cap ratios is
     scaled by their fraction-weighted mean ratio (Zones.spread), so the map weighted by the
     pixels' covered fractions still adds up to the capped region total."""
-    total = np.zeros(zones.leaf_index.shape, dtype="float32")
-    for part_map, ratio, by_centre in zip(part_maps, ratios, placed, strict=True):
-        factors = ratio.reindex(zones.leaf_codes).to_numpy(dtype="float32")
-        total = total + part_map * zones.spread(factors, centre=by_centre)
-    return total
+    terms = []
+    for group, source in stored:
+        name = f"{item_id}{PART_SEP}{group[0]}"
+        ratio = ratios[name] if len(group) == 1 else pd.Series(1.0, index=leaf_codes)
+        factors = ratio.reindex(leaf_codes).to_numpy(dtype="float32")
+        terms.append(MapTerm(source, factors, centre=len(group) == 1 and name in placed))
+    return terms
 
 
 def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[str, pd.Series]:

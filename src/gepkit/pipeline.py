@@ -6,7 +6,9 @@ replaces the target only when everything succeeded.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,16 +16,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from rasterio.windows import Window
 
 from gepkit import accounts
 from gepkit.compute import YearGraph, YearResult, build_year, finish_year
 from gepkit.config import RunConfig
 from gepkit.errors import Problem
 from gepkit.execution import Executor, executor
+from gepkit.io.cog_layout import TILE, LayoutWriter, gdal_env, layout_profile
 from gepkit.io.outputs import (
     atomic_folder,
     check_target,
-    write_cog,
     write_json,
     write_table,
     write_units,
@@ -111,14 +114,17 @@ def _compute_years(
     """Every year's graph computed on ``execution`` (several years at once where it has the
     workers), each year finished and its maps written in the order of the years.
 
-    Only the per-unit tables of a year are kept: its computed arrays are let go as soon as the
-    year is finished and its maps are written, before the next year's results are fetched."""
+    A year's computation stores the maps of its parts in scratch files (gepkit.io.scratch) in a
+    hidden folder of the output folder; they are turned into the item maps and removed when the
+    year is finished.  Only the per-unit tables of a year are kept."""
     maps = folder / "maps"
     maps.mkdir()
+    scratch = folder / ".scratch"
 
     def jobs() -> Iterator[tuple[YearGraph, dict[str, Any]]]:
         for year in plan.years:
-            graph = build_year(plan, year)
+            (scratch / str(year)).mkdir(parents=True)
+            graph = build_year(plan, year, scratch / str(year))
             yield graph, graph.lazy
 
     results: list[YearResult] = []
@@ -129,11 +135,13 @@ def _compute_years(
                 assert graph.year == year
                 graph.lazy.clear()  # the graph embeds arrays (zones, masks): let it go
                 result = finish_year(plan, graph, done)
-                done.clear()  # the parts' maps: the item maps in result.maps replace them
+                done.clear()
             with stages.stage(f"write maps {year}"):
                 _write_maps(maps, plan, result)
                 result.maps.clear()
+                shutil.rmtree(scratch / str(year))
             results.append(result)
+    scratch.rmdir()
     return results
 
 
@@ -189,41 +197,86 @@ def _write(folder: Path, plan: RunPlan, tables: dict[str, pd.DataFrame]) -> None
 
 
 def _write_maps(maps: Path, plan: RunPlan, result: YearResult) -> None:
-    """The year's quantity and value map of every raster item (COG)."""
+    """The year's quantity and value map of every raster item (COG layout, gepkit.io.cog_layout),
+    made from the stored part maps one band of tile rows at a time: memory holds a band of each
+    map, never a whole grid.  The next band is computed while the last one is compressed."""
+    items = [item_id for item_id in result.items if item_id in result.maps]
+    if not items:
+        return
     tags = {"gepkit_demo": DEMO_NOTICE} if plan.demo else {}
-    for item_id, item in result.items.items():
-        if item_id not in result.maps:
-            continue  # reported per unit: no map
-        unit = item.info.quantity_unit
-        stem = f"{item_id}_{result.year}"
-        write_cog(
-            result.maps[item_id],
-            plan.grid,
-            maps / f"{stem}_quantity.tif",
-            units=f"{unit} per cell",
-            description=f"{item.info.name_en} {result.year}: quantity per cell",
-            tags=tags,
-        )
-        write_cog(
-            _value_map(result, item_id, plan),
-            plan.grid,
-            maps / f"{stem}_value.tif",
-            units="CNY per cell",
-            description=f"{item.info.name_en} {result.year}: value per cell",
-            tags=tags,
-        )
+    grid = plan.grid
+    profile = layout_profile(
+        width=grid.width,
+        height=grid.height,
+        crs=grid.crs_wkt,
+        transform=grid.transform,
+        dtype="float32",
+        nodata=float("nan"),
+    )
+    value_factors = {item_id: _value_factors(result, item_id, plan) for item_id in items}
+
+    def band(rows: slice) -> list[np.ndarray]:
+        out = []
+        for item_id in items:
+            quantity = _quantity_band(plan, result, item_id, rows)
+            out.append(quantity)
+            out.append(quantity * plan.zones.spread(value_factors[item_id], rows=rows))
+        return out
+
+    with ExitStack() as stack:
+        stack.enter_context(gdal_env())
+        writers = []
+        for item_id in items:
+            item = result.items[item_id]
+            unit = item.info.quantity_unit
+            stem = f"{item_id}_{result.year}"
+            for kind, units, what in (
+                ("quantity", f"{unit} per cell", "quantity per cell"),
+                ("value", "CNY per cell", "value per cell"),
+            ):
+                writers.append(
+                    stack.enter_context(
+                        LayoutWriter(
+                            maps / f"{stem}_{kind}.tif",
+                            profile,
+                            units=units,
+                            descriptions=(f"{item.info.name_en} {result.year}: {what}",),
+                            tags=tags,
+                        )
+                    )
+                )
+        bands = [slice(row, min(row + TILE, grid.height)) for row in range(0, grid.height, TILE)]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            upcoming = pool.submit(band, bands[0])
+            for n, rows in enumerate(bands):
+                arrays = upcoming.result()
+                if n + 1 < len(bands):
+                    upcoming = pool.submit(band, bands[n + 1])
+                window = Window(0, rows.start, grid.width, rows.stop - rows.start)
+                for writer, array in zip(writers, arrays, strict=True):
+                    writer.write(window, array)
 
 
-def _value_map(result: YearResult, item_id: str, plan: RunPlan) -> np.ndarray:
-    """Value per cell: the quantity map times the item's value per unit of quantity in the cell's
-    leaf unit (a constant for single-price items; for multi-part items it follows each unit's mix
-    of parts), so the value map sums to the unit values as the quantity map sums to quantities.
-    Under coverage weighting a boundary cell shared by units takes their fraction-weighted mean
-    value per unit of quantity (Zones.spread)."""
+def _quantity_band(plan: RunPlan, result: YearResult, item_id: str, rows: slice) -> np.ndarray:
+    """Rows ``rows`` of an item's quantity map: Σ its terms (compute.MapTerm), float32."""
+    total = np.zeros((rows.stop - rows.start, plan.grid.width), dtype="float32")
+    for term in result.maps[item_id]:
+        spread = plan.zones.spread(term.factors, centre=term.centre, rows=rows)
+        total = total + term.source.read(rows) * spread
+    return total
+
+
+def _value_factors(result: YearResult, item_id: str, plan: RunPlan) -> np.ndarray:
+    """Value per unit of quantity in each leaf unit (float64, 0 where the unit has none).
+
+    The value map is the quantity map times this factor of the cell's leaf unit (a constant for
+    single-price items; for multi-part items it follows each unit's mix of parts), so the value
+    map sums to the unit values as the quantity map sums to quantities.  Under coverage
+    weighting a boundary cell shared by units takes their fraction-weighted mean factor
+    (Zones.spread)."""
     leaves = plan.zones.leaf_codes
     per_unit = (result.item_value(item_id) / result.unit_totals[item_id]).reindex(leaves)
-    factors = per_unit.fillna(0.0).to_numpy(dtype="float64")
-    return result.maps[item_id] * plan.zones.spread(factors)
+    return per_unit.fillna(0.0).to_numpy(dtype="float64")
 
 
 def _readme(plan: RunPlan) -> str:

@@ -275,8 +275,8 @@ class Zones:
     hierarchy: UnitHierarchy
     leaf_codes: list[str]
     leaf_index: np.ndarray
-    """int32 grid: index into ``leaf_codes`` of the unit holding the pixel centre, or
-    :data:`NO_UNIT`."""
+    """Signed integer grid (int8, int16 or int32: :func:`_burn`): index into ``leaf_codes`` of
+    the unit holding the pixel centre, or :data:`NO_UNIT`."""
     parent_index: dict[int, tuple[list[str], np.ndarray]] = field(default_factory=dict)
     """Per depth: the parent units that have polygons, rasterised on their own (for checks)."""
     weighting: ZoneWeighting = "centre"
@@ -402,27 +402,38 @@ class Zones:
             self.boundary.unit_cells(counts.to_numpy()), index=self.leaf_codes, name="cells"
         )
 
-    def spread(self, per_leaf: np.ndarray, *, centre: bool = False) -> np.ndarray:
+    def spread(
+        self, per_leaf: np.ndarray, *, centre: bool = False, rows: slice | None = None
+    ) -> np.ndarray:
         """A per-leaf value on the grid (dtype of ``per_leaf``; NaN outside the region): each
         pixel takes its leaf unit's value.  Under coverage weighting a boundary pixel takes the
         mean of the values of the units sharing it, weighted by their fractions (Σ f·x / Σ f);
         ``centre``: the value of the unit holding the pixel's centre wherever one does (for
-        quantities summed by centre, see :func:`zonal_sums`), the weighted mean elsewhere."""
-        inside = self.leaf_index != NO_UNIT
-        out = np.where(inside, per_leaf[np.where(inside, self.leaf_index, 0)], np.nan)
+        quantities summed by centre, see :func:`zonal_sums`), the weighted mean elsewhere.
+        ``rows``: only these rows of the grid (the same values as the whole grid's rows)."""
+        start, stop = (0, self.grid.height) if rows is None else (rows.start, rows.stop)
+        index = self.leaf_index[start:stop]
+        inside = index != NO_UNIT
+        out = np.where(inside, per_leaf[np.where(inside, index, 0)], np.nan)
         table = self.boundary
         if table is None or not len(table.pixel):
             return out
+        first, last = start * self.grid.width, stop * self.grid.width
+        p0, p1 = np.searchsorted(table.pixel, [first, last])
+        r0, r1 = np.searchsorted(table.cell, [first, last])
+        pixel = table.pixel[p0:p1]
         mixed = np.bincount(
-            table.row_pixel,
-            weights=table.fraction * per_leaf[table.unit].astype("float64"),
-            minlength=len(table.pixel),
+            np.searchsorted(pixel, table.cell[r0:r1]),
+            weights=table.fraction[r0:r1] * per_leaf[table.unit[r0:r1]].astype("float64"),
+            minlength=len(pixel),
         )
-        counted = table.inside > 0
-        values = np.full(len(table.pixel), np.nan)
-        values[counted] = mixed[counted] / table.inside[counted]
-        chosen = (table.centre == NO_UNIT) if centre else np.ones(len(table.pixel), dtype=bool)
-        out.reshape(-1)[table.pixel[chosen]] = values[chosen]
+        covered = table.inside[p0:p1]
+        counted = covered > 0
+        values = np.full(len(pixel), np.nan)
+        values[counted] = mixed[counted] / covered[counted]
+        held = table.centre[p0:p1]
+        chosen = (held == NO_UNIT) if centre else np.ones(len(pixel), dtype=bool)
+        out.reshape(-1)[pixel[chosen] - first] = values[chosen]
         return out
 
 
@@ -498,8 +509,12 @@ def rasterise_units(
 
 
 def _burn(geometries: gpd.GeoSeries, grid: AccountingGrid) -> np.ndarray:
+    """The index of the polygon holding each pixel centre (NO_UNIT: none), in the smallest
+    signed integer type that holds the indices: int8 for up to 127 polygons (the cities of a
+    province), int16 up to 32,767 (the counties of China) — 1 or 2 bytes a cell for the whole
+    run instead of 4 (0.2–0.4 GB rather than 0.7 GB per zone raster at 185 M cells)."""
     shapes = ((geom, i) for i, geom in enumerate(geometries.values))
-    return rasterize(
+    burnt = rasterize(
         shapes,
         out_shape=grid.shape,
         transform=grid.transform,
@@ -507,6 +522,10 @@ def _burn(geometries: gpd.GeoSeries, grid: AccountingGrid) -> np.ndarray:
         dtype="int32",
         all_touched=False,
     )
+    for dtype in ("int8", "int16"):
+        if len(geometries) <= np.iinfo(dtype).max:
+            return burnt.astype(dtype)
+    return burnt
 
 
 # --------------------------------------------------------------------------------------------

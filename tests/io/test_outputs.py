@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pyproj
 import pytest
-import rasterio
 
 from gepkit.errors import OutputError
-from gepkit.grid import AccountingGrid
-from gepkit.io.outputs import atomic_folder, write_cog
+from gepkit.io.outputs import atomic_folder
 
 
 def _entries(folder):
@@ -112,61 +108,3 @@ def test_atomic_folder_overwrite_replaces_the_folder(tmp_path):
         (work / "new.csv").write_text("new", encoding="utf-8")
     assert _entries(target) == ["new.csv"]
     assert _entries(tmp_path) == ["run1"]
-
-
-# -- write_cog ----------------------------------------------------------------------------------
-
-
-def _grid() -> AccountingGrid:
-    return AccountingGrid.from_bounds(
-        (1_000_000, 3_000_000, 1_003_000, 3_002_000), 100, "china-albers"
-    )
-
-
-def test_write_cog_round_trips_values_and_metadata(tmp_path):
-    """float32 values (NaN kept), grid CRS and transform, COG layout, units in tags."""
-    grid = _grid()
-    rng = np.random.default_rng(0)
-    data = rng.uniform(-5, 1e6, grid.shape)  # float64 in, float32 out
-    data[0, 0] = data[3, 7] = np.nan
-    path = tmp_path / "soil_retention.tif"
-    write_cog(
-        data,
-        grid,
-        path,
-        units="t",
-        description="soil retained per cell",
-        tags={"item": "soil_retention", "year": "2020"},
-    )
-    with rasterio.open(path) as src:
-        profile = src.profile
-        assert profile["driver"] == "GTiff"
-        assert profile["tiled"] is True
-        assert profile["dtype"] == "float32"
-        assert profile["count"] == 1
-        assert np.isnan(src.nodata)
-        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
-        assert (src.height, src.width) == grid.shape
-        assert src.transform.almost_equals(grid.transform)
-        assert pyproj.CRS.from_wkt(src.crs.to_wkt()).equals(grid.crs, ignore_axis_order=True)
-        tags = src.tags()
-        assert tags["units"] == "t"
-        assert tags["item"] == "soil_retention"
-        assert tags["year"] == "2020"
-        assert src.units == ("t",)
-        assert src.descriptions == ("soil retained per cell",)
-        out = src.read(1)
-    np.testing.assert_array_equal(np.isnan(out), np.isnan(data))
-    np.testing.assert_array_equal(out, data.astype("float32"))
-
-
-def test_write_cog_accepts_float32_and_int_input(tmp_path):
-    """Integer input is written as float32 with the same values."""
-    grid = _grid()
-    data = np.arange(grid.size, dtype="int64").reshape(grid.shape)
-    path = tmp_path / "ints.tif"
-    write_cog(data, grid, path, units="dimensionless", description="count")
-    with rasterio.open(path) as src:
-        assert src.dtypes == ("float32",)
-        np.testing.assert_array_equal(src.read(1), data.astype("float32"))
-        assert src.tags()["units"] == "dimensionless"

@@ -18,10 +18,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 
 from gepkit.errors import OutputError
-from gepkit.grid import AccountingGrid
 
 
 def check_target(target: Path, *, overwrite: bool) -> None:
@@ -85,34 +83,3 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def write_cog(
-    data: np.ndarray,
-    grid: AccountingGrid,
-    path: Path,
-    *,
-    units: str,
-    description: str,
-    tags: dict[str, str] | None = None,
-) -> None:
-    """A float32 cloud-optimised GeoTIFF (DEFLATE, NaN nodata) of one grid-shaped array."""
-    profile = {
-        "driver": "COG",
-        "width": grid.width,
-        "height": grid.height,
-        "count": 1,
-        "dtype": "float32",
-        "crs": grid.crs.to_wkt(),
-        "transform": grid.transform,
-        "nodata": float("nan"),
-        "compress": "DEFLATE",
-        "predictor": 3,
-        "blocksize": 512,
-        "overview_resampling": "average",
-    }
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(np.asarray(data, dtype="float32"), 1)
-        dst.update_tags(**{"units": units, **(tags or {})})
-        dst.set_band_description(1, description)
-        dst.set_band_unit(1, units)
