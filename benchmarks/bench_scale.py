@@ -63,7 +63,13 @@ def _tree_rss(pid: int) -> int:
     while stack:
         current = stack.pop()
         try:
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            # children of every thread: dask.distributed's nanny starts the worker processes
+            # from its event-loop thread, whose children the main thread's list does not show
+            children = [
+                child
+                for task in Path(f"/proc/{current}/task").iterdir()
+                for child in (task / "children").read_text().split()
+            ]
             if current != pid:
                 for line in Path(f"/proc/{current}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
@@ -206,9 +212,11 @@ def main() -> None:
         row["cpu_s_per_mcell"] = figures["cpu_s"] / (cells / 1e6)
         row["timings_s"] = manifest.get("timings_s", {})
         row["peak_stage"] = peak_stage(figures, row["timings_s"])
+        row["tree_peak_gib"] = max((g for _, g in figures.get("rss_timeline", [])), default=0.0)
         print(
             f"  run: {figures['wall_s']:.1f} s wall, {figures['cpu_s']:.1f} s CPU, "
-            f"{figures['peak_rss_gib']:.2f} GiB; load {figures['load_before']:.2f} → "
+            f"{figures['peak_rss_gib']:.2f} GiB (largest process; all processes, sampled every "
+            f"0.5 s: {row['tree_peak_gib']:.2f} GiB); load {figures['load_before']:.2f} → "
             f"{figures['load_after']:.2f}; memory peaked during: {row['peak_stage']}",
             flush=True,
         )
