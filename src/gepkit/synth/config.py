@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from gepkit import __version__
+from gepkit.catalogue.profiles import DEFAULT_PROFILE, PROFILES
 
 #: Items of the default profile valued from statistics alone, left out of the synthetic run.
 STATISTICS_ITEMS = (
@@ -35,18 +36,8 @@ STATISTICS_ITEMS = (
     "fishery_products",
     "recreation",
 )
-#: The raster-based regulating items the synthetic run computes.
-RASTER_ITEMS = (
-    "water_conservation",
-    "soil_retention",
-    "flood_regulation",
-    "air_purification",
-    "water_purification",
-    "carbon_sequestration",
-    "oxygen_release",
-    "climate_regulation",
-    "negative_ions",
-)
+#: The raster-based regulating items the synthetic run computes: the rest of the profile.
+RASTER_ITEMS = tuple(i for i in PROFILES[DEFAULT_PROFILE].items if i not in STATISTICS_ITEMS)
 DEMO_TABLES = {
     "storm_runoff_coefficients": "demo_storm_runoff_coefficients.csv",
     "negative_ion_concentration": "demo_negative_ion_concentration.csv",
