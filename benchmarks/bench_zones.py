@@ -7,7 +7,7 @@ Three measurements, each the median and minimum of ``--repeat`` repetitions:
 
 * rasterising the 100 counties, 11 cities and the province (centre raster; plus the exactextract
   boundary tables under coverage);
-* one aggregation pass as compute_year builds it: zonal sums by (unit, ecosystem), raster
+* one aggregation pass as a year builds it (gepkit.zonal): zonal sums by (unit, ecosystem), raster
   totals and parent sums of ``--variables`` random float64 layers (generated block by block),
   one dask.compute, with the demo's block size and (on the demo grid) with 128-cell blocks;
 * with ``--runs`` (demo grid only), the whole demo run (both years, every item, outputs written).
@@ -27,7 +27,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import dask
 import dask.array as dsa
 import numpy as np
 import xarray as xr
@@ -37,7 +36,8 @@ from gepkit.config import RunConfig, load_config
 from gepkit.grid import AccountingGrid
 from gepkit.pipeline import run
 from gepkit.plan import _units_and_grid
-from gepkit.zones import masked_totals, parent_sums, rasterise_units, zonal_sums
+from gepkit.zonal import aggregate
+from gepkit.zones import rasterise_units
 
 WEIGHTINGS = ("centre", "coverage")
 
@@ -52,13 +52,8 @@ def _timed(action: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
 
 
 def _aggregate(ds: xr.Dataset, zones: Any, eco: xr.DataArray, codes: list[int]) -> Any:
-    """The aggregation of compute_year: zonal sums, raster totals, parent sums; one compute."""
-    lazy = {
-        "sums": zonal_sums(ds, zones, eco, codes),
-        "raster": masked_totals(ds, zones),
-        "parents": parent_sums(ds, zones),
-    }
-    return dask.compute(lazy)
+    """The aggregation of a year: zonal sums, raster totals, parent sums; one compute."""
+    return aggregate(ds, zones, eco, codes).compute()
 
 
 def _with_weighting(config: RunConfig, weighting: str) -> RunConfig:

@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+import dask.array
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,14 +30,8 @@ from gepkit.config import load_config
 from gepkit.errors import ConfigError
 from gepkit.grid import CHINA_ALBERS, AccountingGrid
 from gepkit.pipeline import run
-from gepkit.zones import (
-    NO_UNIT,
-    UnitHierarchy,
-    masked_totals,
-    parent_sums,
-    rasterise_units,
-    zonal_sums,
-)
+from gepkit.zonal import aggregate
+from gepkit.zones import NO_UNIT, UnitHierarchy, rasterise_units
 
 CRS = "EPSG:32650"
 RES = 100.0
@@ -106,11 +101,13 @@ def test_unit_smaller_than_a_pixel_gets_its_area_share():
     ds, eco = _dataset(grid, a=values), _eco(grid, np.full((10, 10), 11))
 
     zones, warnings = _zones({"A": county, "T": tiny}, grid)
-    sums = zonal_sums(ds, zones, eco, [11]).compute()
+    sums = aggregate(ds, zones, eco, [11]).compute().sums
     got = _per_unit(sums, "a", zones)
     assert got["T"] == pytest.approx(0.09 * 46.0, rel=1e-6)
     assert got["A"] == pytest.approx(5050.0 - 0.09 * 46.0, rel=1e-9)
-    assert float(masked_totals(ds, zones)["a"]) == pytest.approx(5050.0, rel=1e-15)
+    assert float(aggregate(ds, zones, eco, [11]).compute().raster["a"]) == pytest.approx(
+        5050.0, rel=1e-15
+    )
     assert _per_unit(sums, "cells", zones)["T"] == pytest.approx(0.09, rel=1e-6)
     table = zones.boundary
     assert table is not None
@@ -125,7 +122,7 @@ def test_unit_smaller_than_a_pixel_gets_its_area_share():
 
     centre, centre_warnings = _zones({"A": county, "T": tiny}, grid, "centre")
     assert centre.boundary is None
-    assert _per_unit(zonal_sums(ds, centre, eco, [11]).compute(), "a", centre) == {
+    assert _per_unit(aggregate(ds, centre, eco, [11]).compute().sums, "a", centre) == {
         "A": 5050.0,
         "T": 0.0,
     }
@@ -148,14 +145,14 @@ def test_boundary_at_a_quarter_of_a_pixel_splits_25_75():
     assert sorted(set((table.pixel % 10).tolist())) == [5]  # the split column only
     assert len(table.pixel) == 10
     np.testing.assert_array_equal(table.fraction, np.tile([0.25, 0.75], 10))
-    sums = zonal_sums(ds, zones, eco, [11, 12]).compute()
+    sums = aggregate(ds, zones, eco, [11, 12]).compute().sums
     assert _per_unit(sums, "a", zones) == {"A": 105.0, "B": 95.0}  # 2·(50 + 2.5), 2·(40 + 7.5)
     assert _by_eco(sums, "a", zones, "A") == {11: 5.0, 12: 100.0}
     assert _by_eco(sums, "cells", zones, "A") == {11: 2.5, 12: 50.0}
     assert _by_eco(sums, "cells", zones, "B") == {11: 7.5, 12: 40.0}
 
     centre, _ = _zones(leaves, grid, "centre")
-    sums = zonal_sums(ds, centre, eco, [11, 12]).compute()
+    sums = aggregate(ds, centre, eco, [11, 12]).compute().sums
     assert _per_unit(sums, "a", centre) == {"A": 100.0, "B": 100.0}
 
 
@@ -176,10 +173,11 @@ def test_two_units_sharing_a_pixel_and_a_pixel_partly_outside(chunks):
     zones, _ = _zones(leaves, grid)
     if chunks is not None:
         ds, eco = ds.chunk(chunks), eco.chunk(chunks)
-    sums = zonal_sums(ds, zones, eco, [11, 12])
-    if chunks is not None:
-        assert sums["a"].chunks is not None  # still lazy: one dask graph with the rest
-    sums = sums.compute()
+    aggregation = aggregate(ds, zones, eco, [11, 12])
+    if chunks is not None:  # still lazy: one dask graph with the rest
+        assert isinstance(aggregation.vector, dask.array.Array)
+    done = aggregation.compute()
+    sums = done.sums
     got = _per_unit(sums, "a", zones)
     assert got["A"] == pytest.approx(1.0 + 0.4 * 10.0, rel=1e-7)
     assert got["B"] == pytest.approx(0.6 * 10.0 + 0.6 * 100.0, rel=1e-7)
@@ -190,7 +188,7 @@ def test_two_units_sharing_a_pixel_and_a_pixel_partly_outside(chunks):
     assert _per_unit(sums, "b__nan", zones) == pytest.approx({"A": 1.4, "B": 0.6}, rel=1e-7)
     assert _per_unit(sums, "b", zones) == pytest.approx({"A": 0.0, "B": 0.6}, rel=1e-7)
     # conservation: Σ units = Σ value × fraction inside the region = 1 + 10 + 60
-    totals = masked_totals(ds, zones).compute()
+    totals = done.raster
     assert float(totals["a"]) == pytest.approx(71.0, rel=1e-7)
     assert sum(got.values()) == pytest.approx(float(totals["a"]), rel=1e-12)
     np.testing.assert_allclose(zones.weights(), [[1.0, 1.0, 0.6]], rtol=1e-7)
@@ -203,10 +201,11 @@ def test_variables_summed_by_centre_are_not_corrected():
     """``centre`` (placed register features): the same pixels, summed by pixel centre."""
     grid, leaves, ds, eco = _shared_and_outside()
     zones, _ = _zones(leaves, grid)
-    sums = zonal_sums(ds, zones, eco, [11, 12], centre={"a"})
+    done = aggregate(ds, zones, eco, [11, 12], centre={"a"}).compute()
+    sums = done.sums
     assert _per_unit(sums, "a", zones) == {"A": 1.0, "B": 110.0}
     assert _per_unit(sums, "b", zones) == pytest.approx({"A": 0.0, "B": 0.6}, rel=1e-7)
-    totals = masked_totals(ds, zones, centre={"a"})
+    totals = done.raster
     assert float(totals["a"]) == 111.0
     assert float(totals["b"]) == pytest.approx(0.6, rel=1e-7)
 
@@ -236,7 +235,7 @@ def test_overlapping_leaves_are_shared_and_counted_once():
     assert zones.boundary is not None
     assert zones.boundary.overlapping == 2
     assert any("overlap" in w.message for w in warnings)
-    got = _per_unit(zonal_sums(ds, zones, eco, [11]).compute(), "a", zones)
+    got = _per_unit(aggregate(ds, zones, eco, [11]).compute().sums, "a", zones)
     # pixel 1: A 1, B 0.5 → 2/3, 1/3; pixel 2: A 1, B 1 → 1/2 each
     assert got["A"] == pytest.approx(1 + 2 / 3 + 1 / 2, rel=1e-12)
     assert got["B"] == pytest.approx(1 / 3 + 1 / 2 + 1, rel=1e-12)
@@ -280,9 +279,8 @@ def test_conservation_and_exact_area_weights(chunks):
     zones, _ = _zones(IRREGULAR, grid, parent=union)
     if chunks is not None:
         ds, eco = ds.chunk(chunks), eco.chunk(chunks)
-    sums = zonal_sums(ds, zones, eco, [11, 12]).compute()
-    totals = masked_totals(ds, zones).compute()
-    parents = {d: s.compute() for d, s in parent_sums(ds, zones).items()}
+    done = aggregate(ds, zones, eco, [11, 12]).compute()
+    sums, totals, parents = done.sums, done.raster, done.parents
 
     values = np.nan_to_num(a)
     got = _per_unit(sums, "a", zones)

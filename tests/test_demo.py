@@ -287,7 +287,7 @@ def test_demo_water_conservation_recomputed_independently(demo_run):
     """A second implementation with plain rasterio and numpy gives the province's total.
 
     It warps each input with rasterio.warp.reproject (not the WarpedVRT blocks of gepkit),
-    burns the union of the counties at once (not per county) and sums with numpy (not flox).
+    burns the union of the counties at once (not per county) and sums with numpy (not by unit).
     """
     out, _ = demo_run
     with rasterio.open(out / "maps" / "water_conservation_2020_quantity.tif") as grid:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dask.array
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from shapely.geometry import box
 
 from gepkit.errors import InputError
 from gepkit.grid import CHINA_ALBERS, AccountingGrid
+from gepkit.zonal import aggregate
 from gepkit.zones import (
     NO_ECOSYSTEM,
     NO_UNIT,
@@ -19,10 +21,7 @@ from gepkit.zones import (
     _burn,
     gap_mask,
     infer_level,
-    masked_totals,
-    parent_sums,
     rasterise_units,
-    zonal_sums,
 )
 
 CRS = "EPSG:32650"
@@ -384,15 +383,15 @@ CHUNKINGS = [None, {"y": 7, "x": 9}, {"y": 16, "x": 5}]
 
 @pytest.mark.parametrize("chunks", CHUNKINGS, ids=["numpy", "dask7x9", "dask16x5"])
 def test_zonal_sums_match_brute_force(chunks):
-    """flox sums per (leaf, ecosystem) = np.bincount, for numpy and two dask chunkings."""
+    """Sums per (leaf, ecosystem) = np.bincount, for numpy and two dask chunkings."""
     hierarchy, grid = _build()
     zones, _ = rasterise_units(hierarchy, grid)
     quantities, eco = _random_inputs(grid)
     ds, eco_in = _chunked(quantities, eco, chunks)
-    result = zonal_sums(ds, zones, eco_in, ECO_CODES)
+    aggregation = aggregate(ds, zones, eco_in, ECO_CODES)
     if chunks is not None:
-        assert result["a"].chunks is not None  # lazy on dask input
-    result = result.compute()
+        assert isinstance(aggregation.vector, dask.array.Array)  # lazy on dask input
+    result = aggregation.compute().sums
     assert result["ecosystem"].values.tolist() == [NO_ECOSYSTEM, *ECO_CODES]
     assert result["unit"].values.tolist() == list(range(len(LEAVES)))
     leaf = _expected_leaf_index(grid, {c: rel for c, (_, rel) in LEAVES.items()})
@@ -414,8 +413,8 @@ def test_masked_totals_equal_sum_over_leaves(chunks):
     zones, _ = rasterise_units(hierarchy, grid)
     quantities, eco = _random_inputs(grid, seed=1)
     ds, eco_in = _chunked(quantities, eco, chunks)
-    totals = masked_totals(ds, zones).compute()
-    sums = zonal_sums(ds, zones, eco_in, ECO_CODES).compute()
+    done = aggregate(ds, zones, eco_in, ECO_CODES).compute()
+    totals, sums = done.raster, done.sums
     inside = _expected_leaf_index(grid, {c: rel for c, (_, rel) in LEAVES.items()}) >= 0
     for name in ("a", "b"):
         expected = np.nansum(quantities[name].values[inside])
@@ -432,12 +431,13 @@ def test_parent_sums_equal_roll_up_when_polygons_tile(chunks):
     zones, _ = rasterise_units(hierarchy, grid)
     quantities, eco = _random_inputs(grid, seed=2)
     ds, eco_in = _chunked(quantities, eco, chunks)
-    sums = zonal_sums(ds, zones, eco_in, ECO_CODES).sum("ecosystem").compute()
+    done = aggregate(ds, zones, eco_in, ECO_CODES).compute()
+    sums = done.sums.sum("ecosystem")
     leaf_values = pd.DataFrame(
         {name: sums[name].values for name in ("a", "b")}, index=zones.leaf_codes
     )
     rolled = hierarchy.roll_up(leaf_values)
-    by_depth = {d: r.compute() for d, r in parent_sums(ds, zones).items()}
+    by_depth = done.parents
     assert sorted(by_depth) == [0, 1]
     for depth, result in by_depth.items():
         codes, _ = zones.parent_index[depth]
@@ -458,11 +458,14 @@ def test_gap_mask_finds_pixels_in_the_province_but_in_no_leaf():
     np.testing.assert_array_equal(gaps, expected)
     assert gaps.sum() == 40 * 5
     # The province's own polygon now sums more than its counties: by the gap pixels.
-    quantities, _ = _random_inputs(grid, seed=3)
-    province = float(parent_sums(quantities, zones)[0]["a"].values[0])
+    quantities, eco = _random_inputs(grid, seed=3)
+    done = aggregate(quantities, zones, eco, ECO_CODES, gaps=gaps).compute()
+    province = float(done.parents[0]["a"].values[0])
     leaves = np.nansum(quantities["a"].values[zones.region_mask])
     gap_total = np.nansum(quantities["a"].values[expected])
     assert province == pytest.approx(leaves + gap_total, rel=1e-12)
+    assert done.gap is not None
+    assert float(done.gap["a"]) == pytest.approx(gap_total, rel=1e-12)
 
 
 def test_gap_mask_none_without_top_level_polygon():

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-import dask.array as dsa
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -32,14 +31,8 @@ from gepkit.items.base import Bound
 from gepkit.plan import RunPlan, build_item
 from gepkit.valuation.basis import CURRENT
 from gepkit.valuation.prices import PricedComponent, price_components
-from gepkit.zones import (
-    NOT_ATTRIBUTED,
-    UnitHierarchy,
-    gap_mask,
-    masked_totals,
-    parent_sums,
-    zonal_sums,
-)
+from gepkit.zonal import Layout, MapStore, aggregate
+from gepkit.zones import NOT_ATTRIBUTED, UnitHierarchy, gap_mask
 
 #: Relative tolerance of the conservation check (two summation orders of the same float64 data).
 CONSERVATION_RTOL = 1e-9
@@ -153,9 +146,11 @@ class YearGraph:
     """Parts summed by pixel centre under every zone weighting (Part.placed)."""
     gap_cells: int
     """Pixels inside the top-level polygon in no leaf unit."""
+    layout: Layout
+    """Where the year's sums lie in the vector of the aggregation (gepkit.zonal)."""
     lazy: dict[str, Any]
-    """What one ``dask.compute`` call materialises: zonal sums, totals, checks (and, stored on
-    the way, the parts' maps)."""
+    """What one ``dask.compute`` call materialises: the aggregation's vector of sums (and,
+    stored on the way, the parts' maps)."""
     stored: dict[str, list[tuple[list[str], ScratchGrid]]] = field(default_factory=dict)
     """Per raster item: the scratch grid of each group of its parts (the sum of the group)."""
 
@@ -171,7 +166,7 @@ def build_year(plan: RunPlan, year: int, scratch: Path) -> YearGraph:
     }
     parts = xr.Dataset(
         {
-            f"{item_id}{PART_SEP}{part.id}": part.quantity.astype("float64")
+            f"{item_id}{PART_SEP}{part.id}": part.quantity
             for item_id, r in results.items()
             for part in r.parts
             if part.quantity is not None
@@ -179,7 +174,7 @@ def build_year(plan: RunPlan, year: int, scratch: Path) -> YearGraph:
     )
     bounds = xr.Dataset(
         {
-            f"{item_id}{BOUND_SEP}{bound.id}": _bound_upper(plan, r, bound).astype("float64")
+            f"{item_id}{BOUND_SEP}{bound.id}": _bound_upper(plan, r, bound)
             for item_id, r in results.items()
             for bound in r.bounds
         }
@@ -195,20 +190,22 @@ def build_year(plan: RunPlan, year: int, scratch: Path) -> YearGraph:
     }
     zones = plan.zones
     gaps = gap_mask(zones)
-    codes = plan.present_codes[year]
-    stored, store = _stored_maps(plan, results, parts, scratch)
-    lazy: dict[str, Any] = {
-        "maps": store,
-        "sums": zonal_sums(parts, zones, ctx.ecosystem, codes, centre=placed),
-        "raster": masked_totals(parts, zones, centre=placed),
-        "parents": parent_sums(parts, zones, centre=placed) if parts.data_vars else {},
-    }
-    if bounds.data_vars:
-        lazy["bounds"] = zonal_sums(bounds, zones, ctx.ecosystem, codes)
     gap_cells = int(gaps.sum()) if gaps is not None else 0
-    if gaps is not None and gap_cells and parts.data_vars:
-        first = next(iter(parts.data_vars.values()))
-        lazy["gap"] = parts.where(_zones_array(plan, gaps, first, "gap")).sum(skipna=True)
+    stored = _stored_maps(plan, results, scratch)
+    aggregation = aggregate(
+        parts,
+        zones,
+        ctx.ecosystem,
+        plan.present_codes[year],
+        centre=placed,
+        bounds=bounds if bounds.data_vars else None,
+        gaps=gaps if gap_cells and parts.data_vars else None,
+        maps=[
+            MapStore(tuple(f"{item_id}{PART_SEP}{p}" for p in group), target)
+            for item_id, groups in stored.items()
+            for group, target in groups
+        ],
+    )
     return YearGraph(
         year=year,
         items=results,
@@ -216,7 +213,8 @@ def build_year(plan: RunPlan, year: int, scratch: Path) -> YearGraph:
         variables=[str(v) for v in parts.data_vars],
         placed=placed,
         gap_cells=gap_cells,
-        lazy=lazy,
+        layout=aggregation.layout,
+        lazy={"aggregate": aggregation.vector},
         stored=stored,
     )
 
@@ -229,42 +227,19 @@ def map_groups(item: ItemResult) -> list[list[str]]:
 
 
 def _stored_maps(
-    plan: RunPlan, results: dict[str, ItemResult], parts: xr.Dataset, scratch: Path
-) -> tuple[dict[str, list[tuple[list[str], ScratchGrid]]], Any]:
-    """Scratch grids for the maps of the raster items' part groups (:func:`map_groups`: float32,
-    NaN outside the region) and the lazy store that fills them as their blocks are computed."""
+    plan: RunPlan, results: dict[str, ItemResult], scratch: Path
+) -> dict[str, list[tuple[list[str], ScratchGrid]]]:
+    """Scratch grids for the maps of the raster items' part groups (:func:`map_groups`), filled
+    block by block by the year's aggregation (gepkit.zonal.MapStore)."""
     stored: dict[str, list[tuple[list[str], ScratchGrid]]] = {}
-    sources: list[Any] = []
-    targets: list[ScratchGrid] = []
-    region: xr.DataArray | None = None
     for item_id, item in results.items():
         if not item.spatial:
             continue
-        stored[item_id] = []
-        for n, group in enumerate(map_groups(item)):
-            total: xr.DataArray | None = None
-            for part in group:
-                quantity = parts[f"{item_id}{PART_SEP}{part}"]
-                if region is None:
-                    region = _zones_array(plan, plan.zones.region_mask, quantity, "region")
-                masked = quantity.where(region).astype("float32")
-                total = masked if total is None else total + masked
-            assert total is not None
-            target = ScratchGrid.create(scratch / f"{item_id}-{n}.f32", plan.grid.shape)
-            data = total.transpose("y", "x").data
-            sources.append(data if isinstance(data, dsa.Array) else dsa.from_array(data))
-            targets.append(target)
-            stored[item_id].append((group, target))
-    store = dsa.store(sources, cast(Any, targets), lock=False, compute=False) if sources else None
-    return stored, store
-
-
-def _zones_array(plan: RunPlan, array: np.ndarray, like: xr.DataArray, name: str) -> xr.DataArray:
-    """A grid-sized array of the zones on the grid, chunked like ``like`` (a constant of the
-    run, gepkit.execution.constant) or numpy when ``like`` is."""
-    chunks = like.chunks
-    data = plan.zones.constant(array, chunks[-2:], f"zones-{name}") if chunks else array
-    return plan.grid.wrap(data, name=name, units="dimensionless")
+        stored[item_id] = [
+            (group, ScratchGrid.create(scratch / f"{item_id}-{n}.f32", plan.grid.shape))
+            for n, group in enumerate(map_groups(item))
+        ]
+    return stored
 
 
 def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearResult:
@@ -273,7 +248,8 @@ def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearRe
     year, results, priced, placed = graph.year, graph.items, graph.priced, graph.placed
     zones = plan.zones
     hierarchy = plan.hierarchy
-    sums: xr.Dataset = done["sums"]
+    done_sums = graph.layout.unpack(np.asarray(done["aggregate"]))
+    sums = done_sums.sums
     leaf_codes = zones.leaf_codes
     variables = graph.variables
     leaf_raw = pd.DataFrame(
@@ -303,8 +279,8 @@ def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearRe
         warnings=warnings,
     )
     result.leaf_prices = _leaf_prices(plan, year, results, warnings)
-    _check_conservation(result, done["raster"], leaf_raw[variables])
-    _check_parent_polygons(result, plan, raw, done["parents"])
+    _check_conservation(result, done_sums.raster, leaf_raw[variables])
+    _check_parent_polygons(result, plan, raw, done_sums.parents)
     ratios = _apply_caps(result, plan, raw)
 
     by_eco: list[pd.DataFrame] = []
@@ -333,10 +309,10 @@ def finish_year(plan: RunPlan, graph: YearGraph, done: dict[str, Any]) -> YearRe
     result.by_ecosystem = pd.concat(by_eco, ignore_index=True)
 
     _check_roll_up(result, plan)
-    if "bounds" in done:
-        _check_bounds(result, plan, done["bounds"])
-    if "gap" in done:
-        _report_gaps(result, plan, graph.gap_cells, done["gap"])
+    if done_sums.bounds is not None:
+        _check_bounds(result, plan, done_sums.bounds)
+    if done_sums.gap is not None:
+        _report_gaps(result, plan, graph.gap_cells, done_sums.gap)
     _report_missing(result, plan)
     return result
 
@@ -497,7 +473,8 @@ def _apply_caps(result: YearResult, plan: RunPlan, raw: pd.DataFrame) -> dict[st
 
 
 def _check_conservation(result: YearResult, raster: xr.Dataset, leaf_totals: pd.DataFrame) -> None:
-    """Σ leaf units (flox) must equal the raster total over the region (a plain masked sum)."""
+    """Σ leaf units (bincount per unit) must equal the raster total over the region (a plain
+    masked sum, weighted under coverage weighting)."""
     for name in leaf_totals.columns:
         expected = float(raster[name].values)
         actual = float(leaf_totals[name].sum())

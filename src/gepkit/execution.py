@@ -189,16 +189,17 @@ class Executor:
 _CURRENT: ContextVar[Executor | None] = ContextVar("gepkit_executor", default=None)
 
 
-def constant(array: np.ndarray, chunks: Any, name: str) -> dsa.Array:
+def constant(array: np.ndarray, chunks: Any, name: str, *, token: str | None = None) -> dsa.Array:
     """A constant grid-sized array of the run (zone rasters, region masks) as a dask array of
     ``chunks``.
 
     With the threaded scheduler its blocks are embedded in the graphs, as ``from_array`` does.
     Under a distributed executor (:meth:`Executor.active`) they are sent to the workers once per
     run and the graphs of every year refer to them by key: what crosses the network per year is
-    then file paths and small tables, however large the grid."""
+    then file paths and small tables, however large the grid.  ``token``: what identifies the
+    array and its chunks where hashing it would be slow (object arrays)."""
     chunks = dsa.core.normalize_chunks(chunks, array.shape, dtype=array.dtype)
-    key = f"{name}-{tokenize(array, chunks)}"
+    key = f"{name}-{token or tokenize(array, chunks)}"
     current = _CURRENT.get()
     if current is None or current.client is None:
         return dsa.from_array(array, chunks=chunks, name=key)
@@ -294,7 +295,7 @@ def _local(workers: int) -> Executor:
 def warm_up() -> None:
     """Import what the tasks of a run use and load the numba kernels (from their cache), so that
     the first tasks on a new worker do not wait for it."""
-    import gepkit.compute  # noqa: F401 - imports the items, models, flox and rasterio
+    import gepkit.compute  # noqa: F401 - imports the items, models and rasterio
     from gepkit.models import routing
 
     dem = np.zeros((3, 3), dtype="float32")

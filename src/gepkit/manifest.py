@@ -33,7 +33,6 @@ _PACKAGES = (
     "xarray",
     "dask",
     "distributed",
-    "flox",
     "exactextract",
     "numba",
     "rasterio",

@@ -4,8 +4,8 @@ Rules (methods catalogue §3.4):
 
 * every pixel belongs to at most one *leaf* unit (the finest level given), decided once by
   rasterising the leaf polygons at pixel centres, so nothing is counted twice;
-* per-pixel quantities are summed per leaf with flox, and every parent unit is the sum of its
-  children ("province = sum of counties"), enforced in code;
+* per-pixel quantities are summed per leaf (gepkit.zonal, one task per block), and every parent
+  unit is the sum of its children ("province = sum of counties"), enforced in code;
 * the run checks that the leaves add up to the raster total, compares every parent that has its
   own polygon with the sum of its children, and reports pixels inside a parent that fall in no
   leaf (gaps in the units layer).
@@ -15,13 +15,13 @@ units by the fraction of the pixel each covers (exact polygon–cell intersectio
 exactextract), so a unit smaller than a pixel gets its share and a pixel cut by a boundary is
 split.  Interior pixels keep weight 1 through the same centre raster; only boundary pixels are
 held in a sparse :class:`BoundaryTable`, and the zonal sums are the centre sums corrected by it
-(minus the centre unit's whole pixel, plus Σ fraction × value), lazily, in the same dask graph.
+(minus the centre unit's whole pixel, plus Σ fraction × value), block by block (gepkit.zonal).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -31,9 +31,6 @@ import numpy as np
 import pandas as pd
 import shapely
 import xarray as xr
-from dask.base import tokenize
-from dask.highlevelgraph import HighLevelGraph
-from flox.xarray import xarray_reduce
 from rasterio.features import rasterize
 
 from gepkit.errors import InputError, Problem
@@ -284,10 +281,10 @@ class Zones:
     """Coverage weighting: the leaves' boundary pixels (None under centre weighting)."""
     parent_boundary: dict[int, BoundaryTable] = field(default_factory=dict)
     """Coverage weighting: per depth, the boundary pixels of the parents' own polygons."""
-    _gather_plans: dict[Any, tuple[str, list[Any], np.ndarray]] = field(
+    block_plans: dict[Any, tuple[np.ndarray, str]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    _gathered: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """Per chunking: the blocks' plans and their token (gepkit.zonal, worked out once)."""
 
     @property
     def coverage(self) -> bool:
@@ -301,64 +298,6 @@ class Zones:
         if self.boundary is not None:
             mask.reshape(-1)[self.boundary.pixel] = self.boundary.inside > 0
         return mask
-
-    def gathered_pixels(self) -> np.ndarray:
-        """Every boundary pixel of the leaves and of the parents' own polygons (sorted): the
-        pixels whose values the zonal and parent sums gather for their corrections."""
-        if self._gathered is None:
-            tables = [self.boundary, *self.parent_boundary.values()]
-            pixels = [t.pixel for t in tables if t is not None]
-            self._gathered = (
-                np.unique(np.concatenate(pixels)) if pixels else np.zeros(0, dtype="int64")
-            )
-        return self._gathered
-
-    def gather(self, array: xr.DataArray) -> Any:
-        """The values of ``array`` (y, x) at :meth:`gathered_pixels`, in their order: numpy, or
-        for a dask array a lazy 1-D dask array (one small task per block holding such pixels
-        and one that puts them together; the blocks' pixels are worked out once per chunking,
-        so a variable costs a handful of graph entries whatever the number of pixels)."""
-        data = array.transpose("y", "x").data
-        pixels = self.gathered_pixels()
-        if not isinstance(data, dsa.Array):
-            rows, cols = np.divmod(pixels, self.grid.width)
-            return np.asarray(data)[rows, cols]
-        token, blocks, order = self._gather_plan(data.chunks, pixels)
-        name = f"gather-boundary-{tokenize(data.name, token)}"
-        graph: dict[Any, Any] = {}
-        parts = []
-        for n, (index, rows, cols) in enumerate(blocks):
-            graph[(f"{name}-part", n)] = (_take, (data.name, *index), rows, cols)
-            parts.append((f"{name}-part", n))
-        graph[(name, 0)] = (_put_together, parts, order)
-        dependency: Any = data
-        layers = HighLevelGraph.from_collections(name, graph, dependencies=[dependency])
-        return dsa.Array(layers, name, chunks=((len(pixels),),), dtype=data.dtype)
-
-    def _gather_plan(
-        self, chunks: tuple[tuple[int, ...], ...], pixels: np.ndarray
-    ) -> tuple[str, list[Any], np.ndarray]:
-        """Per block of ``chunks`` holding some of ``pixels``: its index and the local rows and
-        columns of its pixels; and the order that puts the blocks' pixels back in sorted order."""
-        if chunks not in self._gather_plans:
-            rows, cols = np.divmod(pixels, self.grid.width)
-            row_edges = np.cumsum((0, *chunks[0]))
-            col_edges = np.cumsum((0, *chunks[1]))
-            n_cols = len(chunks[1])
-            block = (np.searchsorted(row_edges, rows, side="right") - 1) * n_cols + (
-                np.searchsorted(col_edges, cols, side="right") - 1
-            )
-            by_block = np.argsort(block, kind="stable")
-            sorted_blocks = block[by_block]
-            starts = np.flatnonzero(np.r_[True, sorted_blocks[1:] != sorted_blocks[:-1]])
-            ends = np.r_[starts[1:], len(by_block)]
-            blocks = []
-            for first, last in zip(starts, ends, strict=True):
-                i, j = divmod(int(sorted_blocks[first]), n_cols)
-                sel = by_block[first:last]
-                blocks.append(((i, j), rows[sel] - row_edges[i], cols[sel] - col_edges[j]))
-            self._gather_plans[chunks] = (tokenize(pixels, chunks), blocks, np.argsort(by_block))
-        return self._gather_plans[chunks]
 
     def weights(self) -> np.ndarray:
         """float64 grid: the share of each pixel that counts for the region (1 or 0 by pixel
@@ -720,293 +659,6 @@ def _receiver(receive: Callable[[int, np.ndarray, np.ndarray], None]) -> Any:
 # --------------------------------------------------------------------------------------------
 # Zonal sums
 # --------------------------------------------------------------------------------------------
-
-
-def zonal_sums(
-    quantities: xr.Dataset,
-    zones: Zones,
-    ecosystem: xr.DataArray,
-    ecosystem_codes: Iterable[int],
-    *,
-    centre: Collection[str] = (),
-) -> xr.Dataset:
-    """Lazy sums of every variable per (leaf unit, ecosystem code) with flox.
-
-    Besides the quantities themselves, the result holds ``cells`` (pixel counts, for the
-    ecosystem extent) and ``<item>__nan`` (pixels where the item could not be computed).
-    Pixels without land cover are grouped under :data:`NO_ECOSYSTEM`.
-
-    Under coverage weighting the sums (``cells`` and ``__nan`` too) are corrected on the boundary
-    pixels: each pixel's value goes to the units sharing it by their fractions, under the pixel's
-    own ecosystem code.  Variables named in ``centre`` are summed by pixel centre all the same
-    (quantities already assigned to units cell by cell, see ``Part.placed``).
-    """
-    eco = ecosystem.fillna(NO_ECOSYSTEM).astype("int32").rename("ecosystem")
-    unit = zones.leaf_da(chunks=eco.chunks and dict(zip(eco.dims, eco.chunks, strict=True)))
-    data = {name: quantities[name] for name in quantities.data_vars}
-    data.update(
-        {
-            f"{name}__nan": quantities[name].isnull().astype("float64")
-            for name in quantities.data_vars
-        }
-    )
-    data["cells"] = xr.ones_like(eco, dtype="float64")
-    ds = xr.Dataset(data)
-    codes = np.array(sorted({*ecosystem_codes, NO_ECOSYSTEM}), dtype="int32")
-    sums = xarray_reduce(
-        ds,
-        unit,
-        eco,
-        func="nansum",
-        expected_groups=(np.arange(len(zones.leaf_codes), dtype="int32"), codes),
-        fill_value=0.0,
-    )
-    table = zones.boundary
-    if table is None or not len(table):
-        return sums
-    corrections = _Corrections(zones, table, len(zones.leaf_codes), eco, codes)
-    dims = ("unit", "ecosystem")
-    corrected: dict[Hashable, Any] = {}
-    for name in quantities.data_vars:
-        if name in centre:
-            continue
-        value, missing = corrections.of(quantities[name])
-        corrected[name] = (dims, sums[name].transpose(*dims).data + value)
-        nan = f"{name}__nan"
-        corrected[nan] = (dims, sums[nan].transpose(*dims).data + missing)
-    cells, _ = corrections.of(None)
-    corrected["cells"] = (dims, sums["cells"].transpose(*dims).data + cells)
-    return sums.assign(corrected)
-
-
-def parent_sums(
-    quantities: xr.Dataset, zones: Zones, *, centre: Collection[str] = ()
-) -> dict[int, xr.Dataset]:
-    """Lazy sums per parent unit rasterised on its own polygon (for the parent check); under
-    coverage weighting corrected on the parent polygons' own boundary pixels, like the leaves
-    (``centre``: variables summed by pixel centre, as for :func:`zonal_sums`)."""
-    out = {}
-    for depth, (codes, index) in zones.parent_index.items():
-        first = next(iter(quantities.data_vars.values()))
-        chunks = dict(zip(first.dims, first.chunks, strict=True)) if first.chunks else None
-        by = zones.grid.wrap(
-            zones.constant(index, chunks, f"zones-parent-{depth}") if chunks else index,
-            name="parent",
-            units="dimensionless",
-        )
-        sums = xarray_reduce(
-            quantities,
-            by,
-            func="nansum",
-            expected_groups=np.arange(len(codes), dtype="int32"),
-            fill_value=0.0,
-        )
-        table = zones.parent_boundary.get(depth)
-        if table is not None and len(table):
-            corrections = _Corrections(zones, table, len(codes), None, np.zeros(1, dtype="int32"))
-            corrected: dict[Hashable, Any] = {}
-            for name in quantities.data_vars:
-                if name not in centre:
-                    value, _ = corrections.of(quantities[name])
-                    corrected[name] = (("parent",), sums[name].data + value[:, 0])
-            sums = sums.assign(corrected)
-        out[depth] = sums
-    return out
-
-
-def masked_totals(
-    quantities: xr.Dataset, zones: Zones, *, centre: Collection[str] = ()
-) -> xr.Dataset:
-    """Lazy raster totals over all pixels inside some unit (the conservation reference).
-
-    Under coverage weighting each pixel counts with the share of it inside the region (a dense
-    weight grid built block by block from the centre raster and the boundary table), a plain
-    weighted sum independent of the zonal sums and their corrections.
-    """
-    inside = zones.leaf_index != NO_UNIT
-    chunks = next((v.chunks for v in quantities.data_vars.values() if v.chunks), None)
-    mask = zones.grid.wrap(
-        zones.constant(inside, chunks[-2:], "zones-inside") if chunks else inside,
-        name="mask",
-        units="dimensionless",
-    )
-    if zones.boundary is None:
-        return quantities.where(mask).sum(skipna=True)
-    out = {}
-    weights: xr.DataArray | None = None
-    for name in quantities.data_vars:
-        variable = quantities[name]
-        if name in centre:
-            out[name] = variable.where(mask).sum(skipna=True)
-            continue
-        if weights is None:
-            chunks = variable.chunks
-            weights = zones.grid.wrap(
-                _weight_grid(zones.leaf_index, zones.boundary, chunks),
-                name="weight",
-                units="dimensionless",
-            )
-        out[name] = (variable * weights).sum(skipna=True)
-    return xr.Dataset(out)
-
-
-def _weight_grid(leaf_index: np.ndarray, table: BoundaryTable, chunks: Any) -> Any:
-    if chunks is None:
-        weights = (leaf_index != NO_UNIT).astype("float64")
-        weights.reshape(-1)[table.pixel] = table.inside
-        return weights
-    return dsa.map_blocks(
-        _weight_block,
-        Zones.constant(leaf_index, chunks, "zones-leaf"),
-        pixel=table.pixel,
-        inside=table.inside,
-        width=table.width,
-        dtype="float64",
-        meta=np.array((), dtype="float64"),
-    )
-
-
-def _weight_block(
-    leaf: np.ndarray,
-    *,
-    pixel: np.ndarray,
-    inside: np.ndarray,
-    width: int,
-    block_info: dict[Any, Any] | None = None,
-) -> np.ndarray:
-    assert block_info is not None
-    (r0, r1), (c0, c1) = block_info[0]["array-location"]
-    out = (leaf != NO_UNIT).astype("float64")
-    lo, hi = np.searchsorted(pixel, [r0 * width, r1 * width])
-    rows, cols = np.divmod(pixel[lo:hi], width)
-    sel = (cols >= c0) & (cols < c1)
-    out[rows[sel] - r0, cols[sel] - c0] = inside[lo:hi][sel]
-    return out
-
-
-class _Corrections:
-    """Corrections of centre sums on the boundary pixels of a :class:`BoundaryTable`.
-
-    A boundary pixel's value v (NaN counts 0, as in the sums) was summed wholly for the unit
-    holding its centre; the correction takes it out there and adds fraction × v for every unit
-    sharing the pixel, under the pixel's group (ecosystem code).  The pixels' values are
-    gathered from the lazy arrays block by block (:meth:`Zones.gather`), so the corrections are
-    part of the same graph as the sums.  Every table gathers the same pixels (all boundary
-    pixels of the zones), so a variable's values are gathered once for the leaves and every
-    parent level.
-    """
-
-    def __init__(
-        self,
-        zones: Zones,
-        table: BoundaryTable,
-        n_units: int,
-        groups: xr.DataArray | None,
-        codes: np.ndarray,
-    ) -> None:
-        pixels = zones.gathered_pixels()
-        self.size = len(pixels)
-        self.n_units = n_units
-        self.codes = codes
-        self.token = tokenize(table.cell, table.unit, table.fraction, n_units, codes)
-        self.kwargs: dict[str, Any] = {
-            "position": np.searchsorted(pixels, table.pixel),
-            "row_pixel": table.row_pixel,
-            "unit": table.unit,
-            "fraction": table.fraction,
-            "centre": table.centre,
-            "n_units": n_units,
-            "n_groups": len(codes),
-        }
-        self.zones = zones
-        if groups is None:
-            self.group: Any = np.zeros(self.size, dtype="int64")
-        else:
-            gathered = zones.gather(groups)
-            if isinstance(gathered, dsa.Array):
-                self.group = dsa.map_blocks(_group_index, gathered, codes=codes, dtype="int64")
-            else:
-                self.group = _group_index(gathered, codes=codes)
-
-    def of(self, array: xr.DataArray | None) -> tuple[Any, Any]:
-        """(value, missing-pixel) corrections per (unit, group) of one variable; ``None``: of
-        the cell counts."""
-        values = np.ones(self.size, dtype="float64") if array is None else self.zones.gather(array)
-        group = self.group
-        if isinstance(values, dsa.Array) or isinstance(group, dsa.Array):
-            values, group = dsa.asarray(values), dsa.asarray(group)
-            both = dsa.blockwise(
-                _correct,
-                "kug",
-                values.rechunk(-1),
-                "p",
-                group.rechunk(-1),
-                "p",
-                new_axes={"k": 2, "u": self.n_units, "g": len(self.codes)},
-                name=f"boundary-correction-{tokenize(values.name, group.name, self.token)}",
-                concatenate=True,
-                dtype="float64",
-                meta=np.array((), dtype="float64"),
-                **self.kwargs,
-            )
-        else:
-            both = _correct(values, group, **self.kwargs)
-        return both[0], both[1]
-
-
-def _take(block: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    return np.asarray(block)[rows, cols]
-
-
-def _put_together(parts: list[np.ndarray], order: np.ndarray) -> np.ndarray:
-    """The blocks' gathered values, back in the order of the sorted pixels."""
-    return np.concatenate(parts)[order] if parts else np.zeros(0)
-
-
-def _group_index(values: np.ndarray, *, codes: np.ndarray) -> np.ndarray:
-    """Position of each value in the sorted ``codes``; -1 where it is none of them."""
-    index = np.searchsorted(codes, values)
-    found = index < len(codes)
-    found[found] = codes[index[found]] == values[found]
-    return np.where(found, index, -1).astype("int64")
-
-
-def _correct(
-    values: np.ndarray,
-    group: np.ndarray,
-    *,
-    position: np.ndarray,
-    row_pixel: np.ndarray,
-    unit: np.ndarray,
-    fraction: np.ndarray,
-    centre: np.ndarray,
-    n_units: int,
-    n_groups: int,
-) -> np.ndarray:
-    """[value, missing] × unit × group corrections from the gathered pixels' values (the table's
-    pixels are at ``position`` among them)."""
-    values = np.asarray(values, dtype="float64")[position]
-    missing = np.isnan(values)
-    values = np.where(missing, 0.0, values)
-    group = np.asarray(group)[position]
-    held = (centre != NO_UNIT) & (group >= 0)
-    shared = group[row_pixel] >= 0
-    keys = np.concatenate(
-        [
-            centre[held].astype("int64") * n_groups + group[held],
-            unit[shared].astype("int64") * n_groups + group[row_pixel[shared]],
-        ]
-    )
-    pixels = np.concatenate([np.flatnonzero(held), row_pixel[shared]])
-    weights = np.concatenate([-np.ones(int(held.sum())), fraction[shared]])
-    size = n_units * n_groups
-    out = np.stack(
-        [
-            np.bincount(keys, weights=weights * values[pixels], minlength=size),
-            np.bincount(keys, weights=weights * missing[pixels], minlength=size),
-        ]
-    )
-    return out.reshape(2, n_units, n_groups)
 
 
 def gap_mask(zones: Zones) -> np.ndarray | None:
