@@ -32,6 +32,7 @@ from gepkit.io.outputs import (
     write_units,
 )
 from gepkit.manifest import DEMO_NOTICE, build_manifest
+from gepkit.materialise import materialising
 from gepkit.plan import RunPlan, prepare
 from gepkit.progress import Reporter, Stages
 
@@ -128,7 +129,10 @@ def _compute_years(
             yield graph, graph.lazy
 
     results: list[YearResult] = []
-    with closing(execution.compute_in_turn(jobs())) as computed:
+    with (
+        materialising(scratch / "run"),
+        closing(execution.compute_in_turn(jobs())) as computed,
+    ):
         for year in plan.years:
             with stages.stage(f"compute {year}"):
                 graph, done = next(computed)

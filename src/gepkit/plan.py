@@ -43,6 +43,8 @@ from gepkit.io.statistics import read_statistic
 from gepkit.io.vectors import read_units
 from gepkit.io.workbook import read_statistics
 from gepkit.items import IMPLEMENTED, Item, ItemContext, ItemOptions, ItemResult
+from gepkit.layer_stats import layer_stats
+from gepkit.layer_stats import unpack as unpack_stats
 from gepkit.layers import LAYERS, LayerInfo
 from gepkit.progress import Stages
 from gepkit.statistics import StatisticsBook, from_singles, merge
@@ -56,6 +58,8 @@ MAX_MISSING_SHARE = 0.5
 WARN_MISSING_SHARE = 0.001
 #: Code marking pixels outside every unit while counting land-cover codes.
 OUTSIDE = -(2**31)
+#: Key of the continuous layers' statistics among the check's results.
+STATS = "__layer_stats__"
 
 
 @dataclass(frozen=True)
@@ -686,7 +690,8 @@ def _registers(
 
 def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
     """Read every layer once: land-cover codes and pixel counts, value ranges, missing data;
-    and compute every derived layer once to check its range."""
+    and compute every derived layer once to check its range (gepkit.layer_stats: one task
+    per block for all of them)."""
     # local import: inputs depends on this module's types
     from gepkit.inputs import derive_layers, read_layer
 
@@ -699,15 +704,12 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
         """The region mask chunked like the layer (sent to distributed workers once)."""
         return plan.zones.constant(mask, layer.chunks[-2:], "zones-region")
 
-    def stats(layer: Any) -> tuple[Any, ...]:
-        inside = dsa.where(region(layer), layer, np.nan)
-        return (
-            dsa.nanmin(inside),
-            dsa.nanmax(inside),
-            dsa.nanmean(inside),
-            (dsa.isnan(layer) & region(layer)).sum(),
-            layer.shape[0] if layer.ndim == 3 else 1,
-        )
+    continuous: dict[str, Any] = {}
+    bands: dict[str, int] = {}
+
+    def stats(key: str, layer: Any) -> None:
+        continuous[key] = layer
+        bands[key] = layer.shape[0] if layer.ndim == 3 else 1
 
     for year in plan.years:
         layers = {}
@@ -724,7 +726,7 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
                     dsa.where(region(layer), codes, OUTSIDE), return_counts=True
                 )
             else:
-                tasks[key] = stats(layer)
+                stats(key, layer)
         if not plan.derived and not plan.derivations:
             continue
         with problems.section():
@@ -732,9 +734,22 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
             for name, layer in every.items():
                 if name not in layers:
                     checked[f"{name}:{year}"] = (name, year, None)
-                    tasks[f"{name}:{year}"] = stats(layer.data)
+                    stats(f"{name}:{year}", layer.data)
+    if continuous:
+        first = next(v for v in continuous.values() if isinstance(v, dsa.Array))
+        chunks = first.chunks[-2:]
+        lazy = {
+            k: (
+                v.rechunk({v.ndim - 2: chunks[0], v.ndim - 1: chunks[1]})
+                if isinstance(v, dsa.Array)
+                else dsa.from_array(np.asarray(v), chunks=(*np.shape(v)[:-2], *chunks))
+            )
+            for k, v in continuous.items()
+        }
+        tasks[STATS] = layer_stats(lazy, region(first))
     with np.errstate(all="ignore"):
         (results,) = dask.compute(tasks)
+    described = unpack_stats(list(continuous), results[STATS]) if continuous else {}
     for key, (name, year, source) in checked.items():
         info = LAYERS[name]
         where = (
@@ -756,8 +771,9 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
                 problems,
             )
             continue
-        low, high, mean, missing, bands = (float(v) for v in results[key])
-        cells = region_cells * bands
+        low, high, mean = described[key].low, described[key].high, described[key].mean
+        missing = described[key].missing
+        cells = region_cells * bands[key]
         share = missing / cells if cells else 1.0
         plan.layer_stats[key] = {"min": low, "max": high, "mean": mean, "missing_share": share}
         if source is None:

@@ -41,6 +41,10 @@ class ScratchGrid:
         return grid
 
     @property
+    def ndim(self) -> int:
+        return 2
+
+    @property
     def nbytes(self) -> int:
         return self.shape[0] * self.shape[1] * np.dtype(self.dtype).itemsize
 
@@ -52,6 +56,13 @@ class ScratchGrid:
         target = self._open("r+")
         target[key] = value
         del target  # unmapped; the data stay in the page cache until written out
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """A block, as an array of its own (``dask.array.from_array`` reads blocks this way)."""
+        source = self._open("r")
+        block = np.array(source[key])
+        del source
+        return block
 
     def read(self, rows: slice) -> np.ndarray:
         """The rows ``rows`` of the grid, as an array of their own."""

@@ -8,6 +8,7 @@ overlap), so it stays lazy and parallel.  Flow routing needs whole basins: its k
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, cast
 
 import dask
@@ -16,6 +17,7 @@ import numba
 import numpy as np
 import xarray as xr
 
+from gepkit import materialise
 from gepkit.units import require_units, with_units
 
 
@@ -202,19 +204,29 @@ def flow_accumulation(
     """Depression-filled DEM [m] and flow accumulation [cells, each cell counting itself].
 
     Routing needs whole basins, so this is one task over the whole DEM (numba kernels of
-    :mod:`gepkit.models.routing`): the DEM is brought into memory once, in its own precision.  The results
-    are chunked like the DEM again.  ``algorithm``: ``mfd`` (multiple flow direction, as InVEST
+    :mod:`gepkit.models.routing`): the DEM is brought into memory once, in its own precision.
+    During a run it is computed once, ahead of the years' graphs (gepkit.materialise).  The
+    results are chunked like the DEM again.  ``algorithm``: ``mfd`` (multiple flow direction, as InVEST
     SDR) or ``d8``.
     """
     require_units(dem, "m", "dem")
     data = dem.data
-    if isinstance(data, dsa.Array):
+    materialiser = materialise.current()
+    dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.dtype("float64")
+    filled: Any
+    accumulation: Any
+    if isinstance(data, dsa.Array) and materialiser is not None:
+        # In a run: routed once, before the years' graphs, which read the results block by
+        # block (gepkit.materialise).
+        filled, accumulation = materialiser.whole_grid(
+            f"route-{algorithm}", partial(_route, algorithm=algorithm), data, (dtype, "float64")
+        )
+    elif isinstance(data, dsa.Array):
         # The whole DEM as one block whose key follows from the DEM's graph: the routing task's
         # key and its dependency are then the same whenever the same DEM is routed (e.g. in
         # every year of a run), as a distributed scheduler requires of equal keys.
         (whole,) = data.rechunk(data.shape).to_delayed(optimize_graph=False).ravel()
         task = dask.delayed(_route, nout=2, pure=True)(whole, algorithm)
-        dtype = data.dtype if data.dtype in (np.float32, np.float64) else np.float64
         filled = dsa.from_delayed(task[0], shape=data.shape, dtype=dtype).rechunk(data.chunks)
         accumulation = dsa.from_delayed(task[1], shape=data.shape, dtype="float64").rechunk(
             data.chunks
