@@ -13,9 +13,9 @@ run read, once).  Prints cells, wall and CPU seconds, seconds per million cells,
 floor and run ÷ floor, the load average around each run, and the run's own stage timings
 (manifest ``timings_s``).  Results go to WORKDIR/scale-results.json.
 
-A size whose expected peak memory (``--bytes-per-cell``, 40 as measured at 64 M and 185 M cells
-with the sums in one task per block and routing materialised; 170 and 400 before) exceeds the machine's memory is
-skipped unless ``--force``.
+A size whose expected peak memory (``--bytes-per-cell``, 40 as measured at 64 M and 185 M
+cells with the sums in one task per block and routing materialised; 170 and 400 before)
+exceeds the machine's memory is skipped unless ``--force``.
 Nothing here is asserted; see benchmarks/README.md for the figures.
 """
 
