@@ -6,15 +6,10 @@ import dask
 import dask.array as dsa
 import numpy as np
 import xarray as xr
-from conftest import build_region
 from dask.callbacks import Callback
 
-from gepkit import materialise
-from gepkit import plan as plan_module
-from gepkit.config import load_config
 from gepkit.materialise import current, materialising
 from gepkit.models.terrain import flow_accumulation
-from gepkit.pipeline import run
 
 
 def _dem(chunks: int) -> xr.DataArray:
@@ -60,47 +55,3 @@ def test_materialised_routing_equals_routing_in_the_graph_and_runs_once(tmp_path
     np.testing.assert_array_equal(d8_values, flow_accumulation(dem, algorithm="d8")[1].values)
     assert current() is None
     assert not (tmp_path / "scratch").exists()  # removed at the end
-
-
-class StageRecorder:
-    """A reporter that remembers the stage running now."""
-
-    def __init__(self) -> None:
-        self.current: str | None = None
-
-    def start(self, stage: str, total: int | None = None) -> None:
-        self.current = stage
-
-    def finish(self, stage: str) -> None:
-        self.current = None
-
-    def advance(self, stage: str, steps: int = 1) -> None:
-        pass
-
-    def warn(self, message: str) -> None:
-        pass
-
-
-def test_a_run_starts_routing_during_the_input_check(tmp_path, monkeypatch):
-    """Flow routing starts in the background while the inputs are checked, once, and the
-    account is byte for byte that of a run that routes when the first year needs it."""
-    config = load_config(build_region(tmp_path / "region", chunk=5, years=(2020, 2021)))
-    recorder = StageRecorder()
-    started: list[tuple[str, str | None]] = []
-    original = materialise._in_background
-
-    def recorded(work, name):  # type: ignore[no-untyped-def]
-        started.append((name, recorder.current))
-        return original(work, name)
-
-    monkeypatch.setattr(materialise, "_in_background", recorded)
-    early = run(config, tmp_path / "early", reporter=recorder)
-    assert [(name.split("-")[:2], stage) for name, stage in started] == [
-        (["route", "mfd"], "check input data")
-    ]
-    assert not list(early.out_dir.rglob("*.raw"))  # the scratch grids are gone
-    monkeypatch.setattr(plan_module, "_start_whole_grid_work", lambda plan: None)
-    late = run(config, tmp_path / "late")
-    assert len(started) == 1
-    for name in ("accounts.csv", "by_ecosystem.csv", "checks.csv"):
-        assert (early.out_dir / name).read_bytes() == (late.out_dir / name).read_bytes(), name

@@ -113,11 +113,7 @@ def year_registers(plan: RunPlan, year: int) -> dict[str, object]:
     return registers
 
 
-def year_context(
-    plan: RunPlan, year: int, present_codes: frozenset[int] | None = None
-) -> ItemContext:
-    """The items' context of ``year``; ``present_codes``: instead of the land cover's codes
-    found by the input check (before it: an empty set, see gepkit.plan)."""
+def year_context(plan: RunPlan, year: int) -> ItemContext:
     layers = year_layers(plan, year)
     baseline = layers.get("landcover_baseline")
     return ItemContext(
@@ -126,7 +122,7 @@ def year_context(
         layers=layers,
         ecosystem=ecosystem_layer(plan, layers["landcover"]),
         baseline_ecosystem=ecosystem_layer(plan, baseline) if baseline is not None else None,
-        present_codes=plan.present_codes[year] if present_codes is None else present_codes,
+        present_codes=plan.present_codes[year],
         catalogue=plan.catalogue,
         item_options=plan.options,
         zones=plan.zones,

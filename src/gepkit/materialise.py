@@ -9,22 +9,12 @@ has it computed there and then (on the run's scheduler, in a worker on a cluster
 to a raw scratch grid (gepkit.io.scratch) in the run's temporary folder; every graph, of every
 year, then reads it block by block like an input raster.  Outside a run (the checks' dry runs,
 tests of the models) nothing is materialised and the result stays a task of the graph.
-
-Such work can also be *started early* (:meth:`Materialiser.starting`): the input check builds
-the items once before it reads the inputs, and the whole-grid work they ask for starts in a
-background thread, on one core, while the check reads the inputs on the others (the routing
-kernels release the interpreter lock); the first year's graph then waits for it if it is not
-done yet.  If the run fails before that, the background work is abandoned (a daemon thread: it
-never keeps the process alive) and its files are removed with the run's temporary folder.
 """
 
 from __future__ import annotations
 
-import contextvars
 import shutil
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -46,9 +36,6 @@ class Materialiser:
 
     folder: Path
     done: dict[str, list[ScratchGrid]] = field(default_factory=dict)
-    started: dict[str, Future[None]] = field(default_factory=dict)
-    """Work started in the background (:meth:`starting`), by key."""
-    background: bool = False
 
     def whole_grid(
         self,
@@ -62,9 +49,7 @@ class Materialiser:
         ``name`` and the graph of ``source`` identify the result: a second call with the same
         ones (the next year of the run) reads the stored grids again."""
         key = f"{name}-{tokenize(source.name, name, [str(np.dtype(d)) for d in dtypes])}"
-        if key in self.started and not self.background:
-            self.started.pop(key).result()  # started early: wait for it (its error, if any)
-        elif key not in self.done:
+        if key not in self.done:
             self.folder.mkdir(parents=True, exist_ok=True)
             shape = (int(source.shape[0]), int(source.shape[1]))
             targets = [
@@ -72,47 +57,16 @@ class Materialiser:
                 for i, dtype in enumerate(dtypes)
             ]
             (whole,) = source.rechunk(source.shape).to_delayed(optimize_graph=False).ravel()
-            task = dask.delayed(_compute_into, pure=True)(whole, compute, targets)
-            if self.background:
-                self.started[key] = _in_background(lambda: dask.compute(task), name=key)
-            else:
-                dask.compute(task)
+            dask.compute(dask.delayed(_compute_into, pure=True)(whole, compute, targets))
             self.done[key] = targets
         return [
             dsa.from_array(target, chunks=source.chunks, name=f"{key}-read-{i}")
             for i, target in enumerate(self.done[key])
         ]
 
-    @contextmanager
-    def starting(self) -> Iterator[None]:
-        """Inside the block, whole-grid work asked for starts in the background and the call
-        returns at once (the readers it returns wait for nothing: do not compute them)."""
-        self.background = True
-        try:
-            yield
-        finally:
-            self.background = False
-
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.done.clear()
-
-
-def _in_background(work: Callable[[], Any], name: str) -> Future[None]:
-    """Run ``work`` in a daemon thread (in a copy of this context: the run's executor)."""
-    future: Future[None] = Future()
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            context.run(work)
-        except BaseException as error:  # handed to whoever waits for the result
-            future.set_exception(error)
-        else:
-            future.set_result(None)
-
-    threading.Thread(target=run, name=f"gepkit-{name}", daemon=True).start()
-    return future
 
 
 def _compute_into(

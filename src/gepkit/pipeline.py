@@ -72,12 +72,8 @@ def run(
                 executor(workers=config.run.workers, scheduler=config.run.scheduler)
             )
         stack.enter_context(execution.active())
-        with (
-            atomic_folder(out_dir, overwrite=overwrite) as tmp,
-            # whole-grid work (flow routing) once per run, started during the input check
-            materialising(tmp / ".materialised"),
-        ):
-            plan = prepare(config, stages)
+        plan = prepare(config, stages)
+        with atomic_folder(out_dir, overwrite=overwrite) as tmp:
             results = _compute_years(plan, execution, stages, tmp)
             warnings = plan.warnings + [w for r in results for w in r.warnings]
             for warning in warnings:
@@ -133,7 +129,10 @@ def _compute_years(
             yield graph, graph.lazy
 
     results: list[YearResult] = []
-    with closing(execution.compute_in_turn(jobs())) as computed:
+    with (
+        materialising(scratch / "run"),
+        closing(execution.compute_in_turn(jobs())) as computed,
+    ):
         for year in plan.years:
             with stages.stage(f"compute {year}"):
                 graph, done = next(computed)

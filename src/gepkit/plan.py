@@ -265,7 +265,6 @@ def prepare(config: RunConfig, stages: Stages | None = None) -> RunPlan:
                 )
             )
     with stages.stage("check input data"):
-        _start_whole_grid_work(plan)
         _check_data(plan, problems)
         if not problems:
             for year in plan.years:
@@ -880,30 +879,6 @@ def _check_landcover(
     # its ecosystem codes in the tables an item uses: the present codes are their union.
     present = {plan.crosswalk.mapping[c] for c in counts if c in plan.crosswalk.mapping}
     plan.present_codes[year] = frozenset(present | plan.present_codes.get(year, frozenset()))
-
-
-def _start_whole_grid_work(plan: RunPlan) -> None:
-    """During a run, start the whole-grid work the items will ask for (flow routing) in the
-    background before the inputs are checked, so that it runs while they are read
-    (gepkit.materialise).  The items are built once for the first year with no land-cover code
-    present (the codes are known only after the check); what fails to build is left to the
-    dry run after the check, which reports it."""
-    from gepkit import materialise
-    from gepkit.inputs import year_context  # local import, see _check_data
-
-    materialiser = materialise.current()
-    if materialiser is None or not plan.years:
-        return
-    with materialiser.starting():
-        try:
-            context = year_context(plan, plan.years[0], present_codes=frozenset())
-        except Exception:
-            return
-        for item_id in plan.items:
-            try:
-                build_item(plan, context, item_id)
-            except Exception:
-                continue
 
 
 def _dry_run_items(plan: RunPlan, year: int, problems: ProblemCollector) -> None:

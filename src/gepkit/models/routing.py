@@ -27,9 +27,6 @@ InVEST's cell for cell:
 * **flow accumulation** of a cell is its own weight (1 by default, so the count of cells
   draining through it including itself) plus the shares of its upstream neighbours.
 
-The entry kernels release the interpreter lock (``nogil``), so a run can route on one core
-while its other threads check the inputs (gepkit.materialise).
-
 Memory: the filled DEM keeps the DEM's dtype; flow directions are int32 (MFD) or int8 (D8);
 accumulation is float64 (exactness of the comparisons).  Besides these the kernels keep only
 one byte per cell (``closed``, ``flat``, ``pending``): plateau distances are float64 too, but are
@@ -67,7 +64,7 @@ def _drains_out(z: np.ndarray, r: int, c: int) -> bool:
     return False
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def fill_depressions(dem: np.ndarray) -> np.ndarray:
     """Raise every depression to its lowest pour point (Priority-Flood, Barnes et al. 2014).
 
@@ -285,7 +282,7 @@ def _plateau(z: np.ndarray, r0: int, c0: int, flat: np.ndarray, out: np.ndarray,
             out[r, c] = _pack(weights, total)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def _flow_direction(z: np.ndarray, out: np.ndarray, mfd: bool) -> np.ndarray:
     """Fill ``out`` (allocated by the caller in its final dtype: int32 zeros for MFD, int8
     ``D8_NONE`` for D8, so that D8 needs no int32 copy) with the flow directions of ``z``.
@@ -351,7 +348,7 @@ def _own(weight: np.ndarray, unit: bool, r: int, c: int) -> float:
     return 0.0 if np.isnan(w) else float(w)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def _accumulate_mfd(flow: np.ndarray, weight: np.ndarray, unit: bool) -> np.ndarray:
     """Count each cell's upstream neighbours (``pending``) and pass a cell's accumulation on once
     it has heard from all of them.
@@ -405,7 +402,7 @@ def _accumulate_mfd(flow: np.ndarray, weight: np.ndarray, unit: bool) -> np.ndar
     return accumulation
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True)
 def _accumulate_d8(flow: np.ndarray, weight: np.ndarray, unit: bool) -> np.ndarray:
     """As :func:`_accumulate_mfd`, each cell passing all of its accumulation to one neighbour."""
     nrows, ncols = flow.shape
