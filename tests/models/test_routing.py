@@ -121,12 +121,12 @@ def test_plateau_cells_are_numbered_in_grid_order():
     ncols = 7
     for size in (1, 2, 5, 40, 200):
         cells = np.sort(rng.choice(40 * ncols, size=size, replace=False)).astype(np.int64)
-        search = [np.int64(i) for i in rng.permutation(cells)]
+        search = rng.permutation(cells)  # an array: a Python list would be a reflected list
         runs = routing._index_cells(search, ncols)
         slots = [routing._slot(runs, int(i) // ncols, int(i) % ncols) for i in cells]
         assert slots == list(range(size))
     # the last cell of row 0 and the first of row 1 have consecutive indices: two runs
-    runs = routing._index_cells([np.int64(6), np.int64(7)], ncols)
+    runs = routing._index_cells(np.array([6, 7], dtype=np.int64), ncols)
     assert routing._slot(runs, 1, 0) == 1
 
 
