@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from gepkit.catalogue.profiles import DEFAULT_PROFILE
-from gepkit.errors import ConfigError, Problem
+from gepkit.errors import ConfigError, Problem, validation_problem
 from gepkit.io.toml_files import read_toml
 
 Resampling = Literal["auto", "nearest", "mode", "bilinear", "average", "cubic"]
@@ -300,19 +300,4 @@ def load_config(path: Path) -> RunConfig:
 
 
 def _problem_from(where: str, error: Any) -> Problem:
-    location = ".".join(str(part) for part in error["loc"])
-    kind = error["type"]
-    if kind == "missing":
-        message = "is required but missing"
-    elif kind == "extra_forbidden":
-        message = "is not a known setting (misspelt?)"
-    else:
-        message = error["msg"]
-        if "input" in error and not isinstance(error["input"], dict):
-            message += f" (got {error['input']!r})"
-    return Problem(
-        where=where,
-        field=location,
-        message=message,
-        hint="see docs/configuration.md for every setting",
-    )
+    return validation_problem(where, error, hint="see docs/configuration.md for every setting")

@@ -7,9 +7,10 @@ which file, which field, what was expected and how to fix it.  The CLI turns an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -116,3 +117,33 @@ class ProblemCollector:
     def raise_if_any(self, cls: type[InputError] = InputError) -> None:
         if self.problems:
             raise cls(self.problems)
+
+
+#: What a pydantic "extra_forbidden" error says unless the caller knows better.
+UNKNOWN_SETTING = "is not a known setting (misspelt?)"
+
+
+def validation_problem(
+    where: str,
+    error: Mapping[str, Any],
+    *,
+    hint: str | None,
+    unknown: str = UNKNOWN_SETTING,
+    skip_indices: bool = False,
+) -> Problem:
+    """A :class:`Problem` from one error of a pydantic ``ValidationError.errors()``: the
+    setting's dotted path (``skip_indices``: without list positions), "required but missing",
+    ``unknown`` for a setting that does not exist, else pydantic's message and the value given."""
+    location = ".".join(
+        str(part) for part in error["loc"] if not (skip_indices and isinstance(part, int))
+    )
+    kind = error["type"]
+    if kind == "missing":
+        message = "is required but missing"
+    elif kind == "extra_forbidden":
+        message = unknown
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if "input" in error and not isinstance(error["input"], dict):
+            message += f" (got {error['input']!r})"
+    return Problem(where=where, field=location, message=message, hint=hint)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gepkit.decisions.allocate_math import exact
-from gepkit.errors import ConfigError, Problem
+from gepkit.errors import ConfigError, Problem, validation_problem
 from gepkit.io.toml_files import read_toml
 
 DOC = "see docs/decisions/allocate.md for every setting"
@@ -342,22 +342,9 @@ def cap_yuan(rules: AllocationRules) -> Fraction | None:
 
 
 def _problem_from(where: str, error: Any) -> Problem:
-    loc = tuple(error["loc"])
-    location = ".".join(str(part) for part in loc)
-    kind = error["type"]
-    hint = DOC
-    if kind == "missing":
-        message = "is required but missing"
-    elif kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
-        message = "is not a known setting (misspelt?)"
-        if known:
-            hint = f"known settings here: {', '.join(known)}; " + DOC
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        if "input" in error and not isinstance(error["input"], dict):
-            message += f" (got {error['input']!r})"
-    return Problem(where=where, field=location, message=message, hint=hint)
+    known = _known_keys(tuple(error["loc"])[:-1]) if error["type"] == "extra_forbidden" else []
+    hint = f"known settings here: {', '.join(known)}; " + DOC if known else DOC
+    return validation_problem(where, error, hint=hint)
 
 
 def _known_keys(loc: tuple[Any, ...]) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gepkit.decisions.assess_indicators import INDICATORS
-from gepkit.errors import InputError, Problem
+from gepkit.errors import InputError, Problem, validation_problem
 from gepkit.io.toml_files import read_toml
 
 Method = Literal["rank", "minmax", "threshold", "target", "flag"]
@@ -149,18 +149,9 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _problem_from(where: str, error: Any) -> Problem:
-    loc = tuple(error["loc"])
-    field = ".".join(str(part) for part in loc)
-    kind = error["type"]
-    if kind == "missing":
-        message = "is required but missing"
-    elif kind == "extra_forbidden":
-        message = "is not a known setting (known here: " + ", ".join(_known_keys(loc)) + ")"
-    else:
-        message = error["msg"]
-        if "input" in error and not isinstance(error["input"], dict):
-            message += f" (got {error['input']!r})"
-    return Problem(where=where, field=field, message=message, hint=_HINT)
+    known = ", ".join(_known_keys(tuple(error["loc"])))
+    unknown = f"is not a known setting (known here: {known})"
+    return validation_problem(where, error, hint=_HINT, unknown=unknown)
 
 
 def load_scheme(path: Path) -> Scheme:

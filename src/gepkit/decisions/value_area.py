@@ -56,7 +56,7 @@ from gepkit.decisions.asset_value import (
     user_sources,
 )
 from gepkit.decisions.run_results import RunResults
-from gepkit.errors import InputError, Problem
+from gepkit.errors import InputError, Problem, validation_problem
 from gepkit.grid import AccountingGrid
 from gepkit.io.hashing import sha256_file
 from gepkit.io.toml_files import read_toml
@@ -237,15 +237,7 @@ def load_settings(
 
 
 def _problem_from(where: str, error: Any) -> Problem:
-    location = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "is not a known setting (misspelt?)"
-    else:
-        message = str(error["msg"])
-        if "input" in error and not isinstance(error["input"], dict):
-            message += f" (got {error['input']!r})"
-    return Problem(where=where, field=location, message=message, hint=f"see {DOCS}")
+    return validation_problem(where, error, hint=f"see {DOCS}", skip_indices=True)
 
 
 # --------------------------------------------------------------------------------------------
