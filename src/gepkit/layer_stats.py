@@ -18,9 +18,6 @@ import dask.array as dsa
 import numpy as np
 from dask.base import tokenize
 
-#: Entries per layer in a block's vector.
-FIELDS = ("min", "max", "sum", "valid", "missing")
-
 
 @dataclass(frozen=True)
 class LayerStats:

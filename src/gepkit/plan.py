@@ -736,17 +736,8 @@ def _check_data(plan: RunPlan, problems: ProblemCollector) -> None:
                     checked[f"{name}:{year}"] = (name, year, None)
                     stats(f"{name}:{year}", layer.data)
     if continuous:
-        first = next(v for v in continuous.values() if isinstance(v, dsa.Array))
-        chunks = first.chunks[-2:]
-        lazy = {
-            k: (
-                v.rechunk({v.ndim - 2: chunks[0], v.ndim - 1: chunks[1]})
-                if isinstance(v, dsa.Array)
-                else dsa.from_array(np.asarray(v), chunks=(*np.shape(v)[:-2], *chunks))
-            )
-            for k, v in continuous.items()
-        }
-        tasks[STATS] = layer_stats(lazy, region(first))
+        # blockwise lines up the layers' blocks (they share the grid's chunks)
+        tasks[STATS] = layer_stats(continuous, region(next(iter(continuous.values()))))
     with np.errstate(all="ignore"):
         (results,) = dask.compute(tasks)
     described = unpack_stats(list(continuous), results[STATS]) if continuous else {}

@@ -125,38 +125,37 @@ class Layout:
 
     def unpack(self, vector: np.ndarray) -> Aggregates:
         """The sums from the computed vector (:attr:`Aggregation.vector`)."""
-        layout = self
         dims = ("unit", "ecosystem")
         coords = {
-            "unit": np.arange(layout.n_units, dtype="int32"),
-            "ecosystem": layout.codes,
+            "unit": np.arange(self.n_units, dtype="int32"),
+            "ecosystem": self.codes,
         }
-        sums: dict[str, Any] = {"cells": (dims, layout.get(vector, "cells"))}
-        for name in layout.names:
-            sums[name] = (dims, layout.get(vector, "sum", name))
-            sums[f"{name}__nan"] = (dims, layout.get(vector, "nan", name))
-        raster = {name: ((), layout.get(vector, "raster", name)) for name in layout.names}
+        sums: dict[str, Any] = {"cells": (dims, self.get(vector, "cells"))}
+        for name in self.names:
+            sums[name] = (dims, self.get(vector, "sum", name))
+            sums[f"{name}__nan"] = (dims, self.get(vector, "nan", name))
+        raster = {name: ((), self.get(vector, "raster", name)) for name in self.names}
         parents = {
             depth: xr.Dataset(
                 {
-                    name: (("parent",), layout.get(vector, "parent", depth, name))
-                    for name in layout.names
+                    name: (("parent",), self.get(vector, "parent", depth, name))
+                    for name in self.names
                 },
                 coords={"parent": np.arange(n, dtype="int32")},
             )
-            for depth, n in layout.parents
+            for depth, n in self.parents
         }
         bounds = (
             xr.Dataset(
-                {name: (dims, layout.get(vector, "bound", name)) for name in layout.bounds},
+                {name: (dims, self.get(vector, "bound", name)) for name in self.bounds},
                 coords=coords,
             )
-            if layout.bounds
+            if self.bounds
             else None
         )
         gap = (
-            xr.Dataset({name: ((), layout.get(vector, "gap", name)) for name in layout.names})
-            if layout.gaps
+            xr.Dataset({name: ((), self.get(vector, "gap", name)) for name in self.names})
+            if self.gaps
             else None
         )
         return Aggregates(

@@ -66,10 +66,7 @@ class ScratchGrid:
 
     def read(self, rows: slice) -> np.ndarray:
         """The rows ``rows`` of the grid, as an array of their own."""
-        source = self._open("r")
-        band = np.array(source[rows])
-        del source
-        return band
+        return self[rows]
 
     def remove(self) -> None:
         self.path.unlink(missing_ok=True)
